@@ -1,0 +1,1 @@
+"""rectrack: track UN human rights recommendations and their implementation."""

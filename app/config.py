@@ -1,0 +1,58 @@
+"""All configuration, read from the environment with the RECTRACK_ prefix."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-do-not-deploy"  # noqa: S105
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RECTRACK_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./rectrack.db"
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    cors_origins: list[str] = []
+    # Bodies larger than this are refused with 413 before they are parsed.
+    max_body_bytes: int = 2 * 1024 * 1024
+    sql_echo: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def use_async_driver(cls, url: str) -> str:
+        """Accept the URLs people paste (postgres://, sqlite:///) and pick the async driver."""
+        for plain, async_scheme in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return async_scheme + url[len(plain) :]
+        return url
+
+    @model_validator(mode="after")
+    def refuse_default_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and (
+            self.secret_key.get_secret_value() == DEVELOPMENT_SECRET
+            or len(self.secret_key.get_secret_value()) < 32
+        ):
+            raise ValueError(
+                "RECTRACK_SECRET_KEY must be set to a random value of at least 32 characters "
+                "when RECTRACK_ENVIRONMENT=production"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,21 @@
+"""Entity tags for optimistic concurrency: every single resource carries one."""
+
+from app.errors import PreconditionFailed, PreconditionRequired
+
+
+def etag_for(version: int) -> str:
+    return f'"{version}"'
+
+
+def check_if_match(if_match: str | None, current: str) -> None:
+    """428 without If-Match; 412 when it names none of the current representation's tags."""
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(
+            "Send If-Match with the ETag you last read, so that changes made since are not lost."
+        )
+    tags = [tag.strip() for tag in if_match.split(",")]
+    if "*" in tags or current in tags:
+        return
+    raise PreconditionFailed(
+        "The resource changed since you read it (ETag mismatch). Read it again and retry."
+    )

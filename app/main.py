@@ -1,0 +1,67 @@
+"""The ASGI application: `create_app()` wires settings, database, middleware and routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.config import Settings, get_settings
+from app.db import create_engine, create_sessionmaker
+from app.errors import install_error_handlers
+from app.health.router import router as health_router
+from app.middleware import BodySizeLimit, SecurityHeaders
+from app.migrations import head_revision
+from app.openapi import build_openapi
+from app.recommendations.router import router as recommendations_router
+from app.reference.router import router as reference_router
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """
+rectrack tracks what the UN human rights mechanisms (UPR, treaty bodies, special procedures) have
+recommended to a State, who is doing what about it, and how far it has got.
+
+Errors are `application/problem+json` (RFC 9457). Lists answer `{"items": [...], "next_cursor"}`;
+pass `next_cursor` back as `cursor` for the next page. Changing a resource needs `If-Match`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(title="rectrack", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.head_revision = head_revision()
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "Retry-After"],
+        )
+    app.add_middleware(SecurityHeaders)
+
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(reference_router)
+    api.include_router(recommendations_router)
+    app.include_router(health_router)
+    app.include_router(api)
+
+    def openapi() -> dict[str, Any]:
+        return build_openapi(app)
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,187 @@
+"""A recommendation (or concern) made to one or more States, with its tags."""
+
+import datetime as dt
+import enum
+import uuid
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, RankedEnum, UTCDateTime, utcnow
+from app.models.mechanism import Mechanism
+from app.models.taxonomy import AffectedPerson, Theme
+
+
+class RecommendationType(enum.StrEnum):
+    recommendation = "recommendation"
+    concern = "concern"
+    other = "other"
+
+
+class UprPosition(enum.StrEnum):
+    supported = "supported"
+    noted = "noted"
+
+
+class Priority(enum.StrEnum):
+    # Declaration order is the rank: sorting by priority puts high first.
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class Status(enum.StrEnum):
+    # Declaration order is the rank: sorting by status goes from least to most advanced.
+    not_started = "not_started"
+    planned = "planned"
+    in_progress = "in_progress"
+    partially_implemented = "partially_implemented"
+    implemented = "implemented"
+
+
+def _fk(target: str) -> ForeignKey:
+    return ForeignKey(target, ondelete="CASCADE")
+
+
+class Recommendation(Base):
+    __tablename__ = "recommendation"
+    __table_args__ = (Index("ix_recommendation_publication_date_id", "publication_date", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    uhri_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    symbol: Mapped[str] = mapped_column(String(200), index=True)
+    paragraph: Mapped[str | None] = mapped_column(String(50))
+    type: Mapped[RecommendationType] = mapped_column(
+        Enum(RecommendationType, native_enum=False, length=16, create_constraint=True), index=True
+    )
+    mechanism_id: Mapped[int] = mapped_column(ForeignKey("mechanism.id"), index=True)
+    publication_date: Mapped[dt.date] = mapped_column(Date)
+    # {lang: text}, one entry per language known.
+    text: Mapped[dict[str, str]] = mapped_column(JSON)
+    upr_position: Mapped[UprPosition | None] = mapped_column(
+        Enum(UprPosition, native_enum=False, length=16, create_constraint=True), index=True
+    )
+    upr_cycle: Mapped[int | None] = mapped_column(SmallInteger, index=True)
+    upr_session: Mapped[int | None] = mapped_column(Integer)
+    priority: Mapped[Priority | None] = mapped_column(RankedEnum(Priority), index=True)
+    # Derived from planning and validated progress (DESIGN §4); kept current on every change.
+    status: Mapped[Status] = mapped_column(
+        RankedEnum(Status), default=Status.not_started, index=True
+    )
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    mechanism: Mapped[Mechanism] = relationship(lazy="raise")
+    country_links: Mapped[list["RecommendationCountry"]] = relationship(
+        cascade="all, delete-orphan", lazy="raise", order_by="RecommendationCountry.country_iso3"
+    )
+    recommending_state_links: Mapped[list["RecommendingState"]] = relationship(
+        cascade="all, delete-orphan", lazy="raise", order_by="RecommendingState.name"
+    )
+    theme_links: Mapped[list["RecommendationTheme"]] = relationship(
+        cascade="all, delete-orphan", lazy="raise"
+    )
+    affected_person_links: Mapped[list["RecommendationAffectedPerson"]] = relationship(
+        cascade="all, delete-orphan", lazy="raise"
+    )
+    sdg_goal_links: Mapped[list["RecommendationSdgGoal"]] = relationship(
+        cascade="all, delete-orphan", lazy="raise", order_by="RecommendationSdgGoal.goal_number"
+    )
+    sdg_target_links: Mapped[list["RecommendationSdgTarget"]] = relationship(
+        cascade="all, delete-orphan", lazy="raise"
+    )
+
+
+class RecommendationCountry(Base):
+    __tablename__ = "recommendation_country"
+
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(_fk("recommendation.id"), primary_key=True)
+    country_iso3: Mapped[str] = mapped_column(
+        ForeignKey("country.iso3"), primary_key=True, index=True
+    )
+
+
+class RecommendingState(Base):
+    """A State that made a UPR recommendation, by the name UHRI gives."""
+
+    __tablename__ = "recommending_state"
+
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(_fk("recommendation.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class RecommendationTheme(Base):
+    __tablename__ = "recommendation_theme"
+
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(_fk("recommendation.id"), primary_key=True)
+    theme_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("theme.id"), primary_key=True, index=True
+    )
+    theme: Mapped[Theme] = relationship(lazy="raise")
+
+
+class RecommendationAffectedPerson(Base):
+    __tablename__ = "recommendation_affected_person"
+
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(_fk("recommendation.id"), primary_key=True)
+    affected_person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("affected_person.id"), primary_key=True, index=True
+    )
+    affected_person: Mapped[AffectedPerson] = relationship(lazy="raise")
+
+
+class RecommendationSdgGoal(Base):
+    """Every goal a recommendation serves: tagged directly, or through one of its targets."""
+
+    __tablename__ = "recommendation_sdg_goal"
+
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(_fk("recommendation.id"), primary_key=True)
+    goal_number: Mapped[int] = mapped_column(
+        ForeignKey("sdg_goal.number"), primary_key=True, index=True
+    )
+    # True when the goal itself was tagged, not only reached through a target.
+    direct: Mapped[bool] = mapped_column(Boolean)
+
+
+class RecommendationSdgTarget(Base):
+    __tablename__ = "recommendation_sdg_target"
+
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(_fk("recommendation.id"), primary_key=True)
+    target_code: Mapped[str] = mapped_column(
+        ForeignKey("sdg_target.code"), primary_key=True, index=True
+    )
+
+
+class RecommendationSearch(Base):
+    """The lower-cased text that `q` searches: symbol, paragraph and every language's text.
+
+    The integer key lets SQLite's FTS5 trigram index mirror this table (external content);
+    PostgreSQL indexes `document` with pg_trgm instead.
+    """
+
+    __tablename__ = "recommendation_search"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("recommendation.id", ondelete="CASCADE"), unique=True
+    )
+    document: Mapped[str] = mapped_column(Text)

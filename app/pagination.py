@@ -1,0 +1,118 @@
+"""Keyset pagination with opaque cursors, and the list envelope every list endpoint answers."""
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import BadRequest
+
+T = TypeVar("T")
+Row = TypeVar("Row")
+
+MAX_LIMIT = 500
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+    total: int | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_total_unless_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("total") is None:
+            data.pop("total", None)
+        return data
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+    include_total: bool
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=2000, description="`next_cursor` of the previous page.")
+    ] = None,
+    include_total: Annotated[bool, Query(description="Also count every matching item.")] = False,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor, include_total=include_total)
+
+
+PageParamsDep = Annotated[PageParams, Depends(page_params)]
+
+
+@dataclass(frozen=True)
+class KeysetOrder(Generic[Row]):
+    """An ordering for keyset paging: columns ending in a unique one, all in one direction.
+
+    One direction for all columns lets the cursor condition be a single row-value comparison,
+    which both backends answer with an index range scan.
+    """
+
+    name: str
+    columns: Sequence[ColumnElement[Any]]
+    descending: bool
+    key: Callable[[Row], Sequence[Any]]
+    # Turn the JSON values stored in a cursor back into bind values; one per column.
+    parsers: Sequence[Callable[[Any], Any]]
+    dump: Callable[[Any], Any] = lambda value: value if value is None else str(value)
+
+    def order_by(self) -> list[ColumnElement[Any]]:
+        return [c.desc() if self.descending else c.asc() for c in self.columns]
+
+    def after(self, cursor_values: Sequence[Any]) -> ColumnElement[bool]:
+        bound = [literal(v, c.type) for v, c in zip(cursor_values, self.columns, strict=True)]
+        left, right = tuple_(*self.columns), tuple_(*bound)
+        return left < right if self.descending else left > right
+
+
+def encode_cursor(order_name: str, values: Sequence[Any]) -> str:
+    raw = json.dumps({"o": order_name, "v": list(values)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, order: KeysetOrder[Any]) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not isinstance(data, dict) or data.get("o") != order.name:
+            raise ValueError("cursor belongs to another ordering")
+        values = data["v"]
+        if not isinstance(values, list) or len(values) != len(order.columns):
+            raise ValueError("wrong number of values")
+        return [parse(v) for parse, v in zip(order.parsers, values, strict=True)]
+    except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error) as exc:
+        raise BadRequest(
+            "The cursor is not valid for this list; start again without a cursor."
+        ) from exc
+
+
+async def paginate(
+    session: AsyncSession, stmt: Select[tuple[Row]], order: KeysetOrder[Row], params: PageParams
+) -> tuple[list[Row], str | None, int | None]:
+    """One page of `stmt` in `order`, the cursor of the next page, and the total if asked."""
+    total = None
+    if params.include_total:
+        count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = (await session.execute(count_stmt)).scalar_one()
+    if params.cursor is not None:
+        stmt = stmt.where(order.after(decode_cursor(params.cursor, order)))
+    stmt = stmt.order_by(*order.order_by()).limit(params.limit + 1)
+    rows = list((await session.scalars(stmt)).all())
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        next_cursor = encode_cursor(order.name, [order.dump(v) for v in order.key(rows[-1])])
+    return rows, next_cursor, total

@@ -1,0 +1,179 @@
+"""Recommendations as clients write and read them (DESIGN §2 and §8)."""
+
+import datetime as dt
+import uuid
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.i18n import Language, localize
+from app.models.recommendation import (
+    Priority,
+    Recommendation,
+    RecommendationType,
+    Status,
+    UprPosition,
+)
+from app.models.sdg import target_sort_order
+from app.reference.schemas import LabelRead, MechanismRead
+
+MAX_TEXT_LENGTH = 50_000
+
+TextBody = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH)]
+Symbol = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Paragraph = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+UhriId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+StateName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+MechanismCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
+]
+Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
+TargetCode = Annotated[str, StringConstraints(pattern=r"^\d{1,2}\.[0-9a-z]{1,2}$")]
+GoalNumber = Annotated[int, Field(ge=1, le=17)]
+
+
+class UprWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    position: UprPosition | None = None
+    recommending_states: list[StateName] = Field(default_factory=list, max_length=200)
+    cycle: int | None = Field(default=None, ge=1, le=4)
+    session: int | None = Field(default=None, ge=1, le=200)
+
+
+class RecommendationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    uhri_id: UhriId | None = None
+    symbol: Symbol
+    paragraph: Paragraph | None = None
+    type: RecommendationType = RecommendationType.recommendation
+    mechanism: MechanismCode
+    countries: list[Iso3] = Field(min_length=1, max_length=300)
+    text: dict[Language, TextBody] = Field(min_length=1)
+    publication_date: dt.date
+    upr: UprWrite | None = None
+    themes: list[uuid.UUID] = Field(default_factory=list, max_length=300)
+    affected_persons: list[uuid.UUID] = Field(default_factory=list, max_length=300)
+    sdg_goals: list[GoalNumber] = Field(default_factory=list, max_length=17)
+    sdg_targets: list[TargetCode] = Field(default_factory=list, max_length=169)
+    priority: Priority | None = None
+
+
+# Fields a PATCH may set but never to null.
+_NOT_NULLABLE = ("symbol", "type", "mechanism", "countries", "text", "publication_date", "archived")
+
+
+class RecommendationUpdate(BaseModel):
+    """Only the fields sent change.
+
+    `text` merges per language: a language given is set, a language set to null is removed.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    uhri_id: UhriId | None = None
+    symbol: Symbol | None = None
+    paragraph: Paragraph | None = None
+    type: RecommendationType | None = None
+    mechanism: MechanismCode | None = None
+    countries: list[Iso3] | None = Field(default=None, min_length=1, max_length=300)
+    text: dict[Language, TextBody | None] | None = Field(default=None, min_length=1)
+    publication_date: dt.date | None = None
+    upr: UprWrite | None = None
+    themes: list[uuid.UUID] | None = Field(default=None, max_length=300)
+    affected_persons: list[uuid.UUID] | None = Field(default=None, max_length=300)
+    sdg_goals: list[GoalNumber] | None = Field(default=None, max_length=17)
+    sdg_targets: list[TargetCode] | None = Field(default=None, max_length=169)
+    priority: Priority | None = None
+    archived: bool | None = None
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> Self:
+        nulled = [
+            f for f in _NOT_NULLABLE if f in self.model_fields_set and getattr(self, f) is None
+        ]
+        if nulled:
+            raise ValueError(f"these fields cannot be null: {', '.join(nulled)}")
+        return self
+
+
+class UprRead(BaseModel):
+    position: UprPosition | None
+    recommending_states: list[str]
+    cycle: int | None
+    session: int | None
+
+
+class ClusterRef(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class RecommendationRead(BaseModel):
+    id: uuid.UUID
+    uhri_id: str | None
+    symbol: str
+    paragraph: str | None
+    type: RecommendationType
+    mechanism: MechanismRead
+    countries: list[str]
+    text: dict[str, str]
+    publication_date: dt.date
+    upr: UprRead
+    themes: list[LabelRead]
+    affected_persons: list[LabelRead]
+    sdg_goals: list[int]
+    sdg_targets: list[str]
+    priority: Priority | None
+    clusters: list[ClusterRef]
+    status: Status
+    archived: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+    @classmethod
+    def build(cls, rec: Recommendation, lang: Language) -> "RecommendationRead":
+        return cls(
+            id=rec.id,
+            uhri_id=rec.uhri_id,
+            symbol=rec.symbol,
+            paragraph=rec.paragraph,
+            type=rec.type,
+            mechanism=MechanismRead.build(rec.mechanism, lang),
+            countries=[link.country_iso3 for link in rec.country_links],
+            text=rec.text,
+            publication_date=rec.publication_date,
+            upr=UprRead(
+                position=rec.upr_position,
+                recommending_states=[s.name for s in rec.recommending_state_links],
+                cycle=rec.upr_cycle,
+                session=rec.upr_session,
+            ),
+            themes=sorted(
+                (
+                    LabelRead(id=t.theme_id, name=localize(t.theme.name, lang))
+                    for t in rec.theme_links
+                ),
+                key=lambda label: label.name,
+            ),
+            affected_persons=sorted(
+                (
+                    LabelRead(id=a.affected_person_id, name=localize(a.affected_person.name, lang))
+                    for a in rec.affected_person_links
+                ),
+                key=lambda label: label.name,
+            ),
+            sdg_goals=[g.goal_number for g in rec.sdg_goal_links],
+            sdg_targets=sorted(
+                (t.target_code for t in rec.sdg_target_links), key=target_sort_order
+            ),
+            priority=rec.priority,
+            clusters=[],
+            status=rec.status,
+            archived=rec.archived,
+            created_at=rec.created_at,
+            updated_at=rec.updated_at,
+            version=rec.version,
+        )

@@ -1,0 +1,410 @@
+"""Creating, reading, changing, archiving and listing recommendations."""
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import SmallInteger, func, select, type_coerce, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.errors import Conflict, FieldProblem, PreconditionFailed, UnprocessableEntity
+from app.models.base import utcnow
+from app.models.country import Country
+from app.models.mechanism import Mechanism, MechanismType
+from app.models.recommendation import (
+    Priority,
+    Recommendation,
+    RecommendationAffectedPerson,
+    RecommendationCountry,
+    RecommendationSdgGoal,
+    RecommendationSdgTarget,
+    RecommendationSearch,
+    RecommendationTheme,
+    RecommendingState,
+    Status,
+)
+from app.models.sdg import SdgTarget
+from app.models.taxonomy import AffectedPerson, Theme
+from app.pagination import KeysetOrder, PageParams, paginate
+from app.recommendations.filters import RecommendationFilters
+from app.recommendations.schemas import RecommendationCreate, RecommendationUpdate, UprWrite
+from app.recommendations.search import search_document
+
+LOAD_FOR_READ = (
+    selectinload(Recommendation.mechanism),
+    selectinload(Recommendation.country_links),
+    selectinload(Recommendation.recommending_state_links),
+    selectinload(Recommendation.theme_links).selectinload(RecommendationTheme.theme),
+    selectinload(Recommendation.affected_person_links).selectinload(
+        RecommendationAffectedPerson.affected_person
+    ),
+    selectinload(Recommendation.sdg_goal_links),
+    selectinload(Recommendation.sdg_target_links),
+)
+
+SortName = Literal[
+    "-publication_date",
+    "publication_date",
+    "symbol",
+    "-symbol",
+    "priority",
+    "-priority",
+    "status",
+    "-status",
+]
+
+_UNSET_PRIORITY_RANK = len(Priority) + 1
+_priority_rank = func.coalesce(
+    type_coerce(Recommendation.priority, SmallInteger), _UNSET_PRIORITY_RANK
+)
+_PRIORITIES = list(Priority)
+
+
+def _order(name: SortName) -> KeysetOrder[Recommendation]:
+    descending = name.startswith("-")
+    field = name.lstrip("-")
+    column: Any
+    key: Callable[[Recommendation], Any]
+    parse: Callable[[Any], Any]
+    if field == "publication_date":
+        column, key, parse = (
+            Recommendation.publication_date,
+            lambda r: r.publication_date,
+            dt.date.fromisoformat,
+        )
+    elif field == "symbol":
+        column, key, parse = Recommendation.symbol, lambda r: r.symbol, str
+    elif field == "status":
+        column, key, parse = Recommendation.status, lambda r: r.status, Status
+    else:
+        column, parse = _priority_rank, int
+        key = lambda r: (  # noqa: E731
+            _PRIORITIES.index(r.priority) + 1 if r.priority else _UNSET_PRIORITY_RANK
+        )
+    return KeysetOrder(
+        name=name,
+        columns=[column, Recommendation.id],
+        descending=descending,
+        key=lambda r: [key(r), r.id],
+        parsers=[parse, uuid.UUID],
+        dump=lambda v: v if isinstance(v, int) else str(v),
+    )
+
+
+async def list_recommendations(
+    session: AsyncSession, filters: RecommendationFilters, sort: SortName, params: PageParams
+) -> tuple[list[Recommendation], str | None, int | None]:
+    stmt = filters.apply(select(Recommendation), session.bind.dialect.name).options(*LOAD_FOR_READ)
+    return await paginate(session, stmt, _order(sort), params)
+
+
+async def get_recommendation(
+    session: AsyncSession, recommendation_id: uuid.UUID
+) -> Recommendation | None:
+    stmt = (
+        select(Recommendation)
+        .where(Recommendation.id == recommendation_id)
+        .options(*LOAD_FOR_READ)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(stmt)).one_or_none()
+
+
+@dataclass
+class _Tags:
+    """Tag values checked against the reference data."""
+
+    mechanism: Mechanism | None = None
+    target_goals: dict[str, int] | None = None
+
+
+async def _check_references(
+    session: AsyncSession, data: RecommendationCreate | RecommendationUpdate
+) -> _Tags:
+    problems: list[FieldProblem] = []
+    tags = _Tags()
+
+    async def missing(field: str, what: str, key: Any, values: Sequence[Any] | None) -> None:
+        if not values:
+            return
+        found = set((await session.scalars(select(key).where(key.in_(set(values))))).all())
+        problems.extend(
+            FieldProblem(field=f"body.{field}", message=f"unknown {what}: {v}", code="unknown")
+            for v in dict.fromkeys(values)
+            if v not in found
+        )
+
+    if data.mechanism is not None:
+        tags.mechanism = (
+            await session.scalars(select(Mechanism).where(Mechanism.code == data.mechanism))
+        ).one_or_none()
+        if tags.mechanism is None:
+            problems.append(
+                FieldProblem(
+                    field="body.mechanism",
+                    message=f"unknown mechanism: {data.mechanism}",
+                    code="unknown",
+                )
+            )
+    await missing("countries", "country", Country.iso3, data.countries)
+    await missing("themes", "theme", Theme.id, data.themes)
+    await missing(
+        "affected_persons", "affected-persons group", AffectedPerson.id, data.affected_persons
+    )
+    if data.sdg_targets:
+        rows = await session.execute(
+            select(SdgTarget.code, SdgTarget.goal_number).where(
+                SdgTarget.code.in_(set(data.sdg_targets))
+            )
+        )
+        tags.target_goals = dict(rows.tuples().all())
+        problems.extend(
+            FieldProblem(
+                field="body.sdg_targets", message=f"unknown SDG target: {code}", code="unknown"
+            )
+            for code in dict.fromkeys(data.sdg_targets)
+            if code not in tags.target_goals
+        )
+    if problems:
+        raise UnprocessableEntity(
+            "Some values name reference data that does not exist.", errors=problems
+        )
+    return tags
+
+
+def _check_upr(mechanism: Mechanism, upr: UprWrite | None) -> None:
+    if mechanism.type is not MechanismType.upr and upr is not None and upr != UprWrite():
+        raise UnprocessableEntity.for_field(
+            "body.upr", "UPR details are only for recommendations of the UPR mechanism", "not_upr"
+        )
+
+
+K = TypeVar("K", bound=Hashable)
+L = TypeVar("L")
+
+
+def _sync_links(
+    collection: list[L], wanted: Iterable[K], key: Callable[[L], K], make: Callable[[K], L]
+) -> None:
+    """Make `collection` hold exactly one link per wanted key, touching only what differs."""
+    wanted_keys = dict.fromkeys(wanted)
+    for link in [link for link in collection if key(link) not in wanted_keys]:
+        collection.remove(link)
+    present = {key(link) for link in collection}
+    collection.extend(make(k) for k in wanted_keys if k not in present)
+
+
+def _set_sdgs(
+    rec: Recommendation, direct_goals: Iterable[int], target_goals: dict[str, int]
+) -> None:
+    direct = set(direct_goals)
+    goals = sorted(direct | set(target_goals.values()))
+    _sync_links(
+        rec.sdg_target_links,
+        target_goals,
+        lambda link: link.target_code,
+        lambda code: RecommendationSdgTarget(target_code=code),
+    )
+    _sync_links(
+        rec.sdg_goal_links,
+        goals,
+        lambda link: link.goal_number,
+        lambda goal: RecommendationSdgGoal(goal_number=goal, direct=goal in direct),
+    )
+    for link in rec.sdg_goal_links:
+        link.direct = link.goal_number in direct
+
+
+def _set_upr(rec: Recommendation, upr: UprWrite | None) -> None:
+    upr = upr or UprWrite()
+    rec.upr_position, rec.upr_cycle, rec.upr_session = upr.position, upr.cycle, upr.session
+    _sync_links(
+        rec.recommending_state_links,
+        upr.recommending_states,
+        lambda link: link.name,
+        lambda name: RecommendingState(name=name),
+    )
+
+
+def _set_countries(rec: Recommendation, countries: Iterable[str]) -> None:
+    _sync_links(
+        rec.country_links, countries, lambda link: link.country_iso3,
+        lambda iso3: RecommendationCountry(country_iso3=iso3),
+    )  # fmt: skip
+
+
+def _set_themes(rec: Recommendation, themes: Iterable[uuid.UUID]) -> None:
+    _sync_links(
+        rec.theme_links, themes, lambda link: link.theme_id,
+        lambda theme_id: RecommendationTheme(theme_id=theme_id),
+    )  # fmt: skip
+
+
+def _set_affected_persons(rec: Recommendation, groups: Iterable[uuid.UUID]) -> None:
+    _sync_links(
+        rec.affected_person_links, groups, lambda link: link.affected_person_id,
+        lambda group_id: RecommendationAffectedPerson(affected_person_id=group_id),
+    )  # fmt: skip
+
+
+async def _flush(session: AsyncSession) -> None:
+    """Flush, turning the constraint races that validation cannot rule out into 409/412."""
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise PreconditionFailed(
+            "The recommendation was changed by someone else meanwhile. Read it again and retry."
+        ) from exc
+    except IntegrityError as exc:
+        raise Conflict("Another recommendation already has this uhri_id.") from exc
+
+
+async def _uhri_id_taken(session: AsyncSession, uhri_id: str, other_than: uuid.UUID | None) -> bool:
+    stmt = select(Recommendation.id).where(Recommendation.uhri_id == uhri_id)
+    found = (await session.scalars(stmt)).first()
+    return found is not None and found != other_than
+
+
+async def create_recommendation(
+    session: AsyncSession, data: RecommendationCreate
+) -> Recommendation:
+    tags = await _check_references(session, data)
+    assert tags.mechanism is not None
+    _check_upr(tags.mechanism, data.upr)
+    if data.uhri_id and await _uhri_id_taken(session, data.uhri_id, None):
+        raise Conflict(f"A recommendation with uhri_id {data.uhri_id!r} exists already.")
+    rec = Recommendation(
+        id=uuid.uuid4(),
+        uhri_id=data.uhri_id,
+        symbol=data.symbol,
+        paragraph=data.paragraph,
+        type=data.type,
+        mechanism_id=tags.mechanism.id,
+        publication_date=data.publication_date,
+        text=dict(data.text),
+        priority=data.priority,
+        status=Status.not_started,
+        archived=False,
+        country_links=[],
+        recommending_state_links=[],
+        theme_links=[],
+        affected_person_links=[],
+        sdg_goal_links=[],
+        sdg_target_links=[],
+    )
+    _set_countries(rec, data.countries)
+    _set_upr(rec, data.upr)
+    _set_themes(rec, data.themes)
+    _set_affected_persons(rec, data.affected_persons)
+    _set_sdgs(rec, data.sdg_goals, tags.target_goals or {})
+    session.add(rec)
+    session.add(
+        RecommendationSearch(
+            recommendation_id=rec.id, document=search_document(rec.symbol, rec.paragraph, rec.text)
+        )
+    )
+    await _flush(session)
+    created = await get_recommendation(session, rec.id)
+    assert created is not None
+    return created
+
+
+async def update_recommendation(
+    session: AsyncSession, rec: Recommendation, data: RecommendationUpdate
+) -> Recommendation:
+    sent = data.model_fields_set
+    tags = await _check_references(session, data)
+    mechanism = tags.mechanism or rec.mechanism
+    if "mechanism" in sent or "upr" in sent:
+        upr = (
+            data.upr
+            if "upr" in sent
+            else UprWrite(
+                position=rec.upr_position,
+                recommending_states=[s.name for s in rec.recommending_state_links],
+                cycle=rec.upr_cycle,
+                session=rec.upr_session,
+            )
+        )
+        _check_upr(mechanism, upr)
+        _set_upr(rec, upr)
+    if "uhri_id" in sent and data.uhri_id and await _uhri_id_taken(session, data.uhri_id, rec.id):
+        raise Conflict(f"A recommendation with uhri_id {data.uhri_id!r} exists already.")
+    for field in (
+        "uhri_id",
+        "symbol",
+        "paragraph",
+        "type",
+        "publication_date",
+        "priority",
+        "archived",
+    ):
+        if field in sent:
+            setattr(rec, field, getattr(data, field))
+    if tags.mechanism is not None:
+        rec.mechanism_id, rec.mechanism = tags.mechanism.id, tags.mechanism
+    if data.text is not None:
+        merged = {
+            **rec.text,
+            **{lang: body for lang, body in data.text.items() if body is not None},
+        }
+        for lang, body in data.text.items():
+            if body is None:
+                merged.pop(lang, None)
+        if not merged:
+            raise UnprocessableEntity.for_field(
+                "body.text", "a recommendation keeps at least one language"
+            )
+        rec.text = merged
+    if data.countries is not None:
+        _set_countries(rec, data.countries)
+    if data.themes is not None:
+        _set_themes(rec, data.themes)
+    if data.affected_persons is not None:
+        _set_affected_persons(rec, data.affected_persons)
+    if data.sdg_goals is not None or data.sdg_targets is not None:
+        direct = (
+            data.sdg_goals
+            if data.sdg_goals is not None
+            else [link.goal_number for link in rec.sdg_goal_links if link.direct]
+        )
+        target_goals = (
+            tags.target_goals
+            if data.sdg_targets is not None
+            else await _target_goals(session, [link.target_code for link in rec.sdg_target_links])
+        )
+        _set_sdgs(rec, direct, target_goals or {})
+    rec.updated_at = utcnow()  # also makes the row dirty, so the version always moves
+    await _write_search_document(session, rec)
+    await _flush(session)
+    updated = await get_recommendation(session, rec.id)
+    assert updated is not None
+    return updated
+
+
+async def archive_recommendation(session: AsyncSession, rec: Recommendation) -> None:
+    rec.archived = True
+    rec.updated_at = utcnow()
+    await _flush(session)
+
+
+async def _target_goals(session: AsyncSession, codes: list[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    rows = await session.execute(
+        select(SdgTarget.code, SdgTarget.goal_number).where(SdgTarget.code.in_(codes))
+    )
+    return dict(rows.tuples().all())
+
+
+async def _write_search_document(session: AsyncSession, rec: Recommendation) -> None:
+    await session.execute(
+        update(RecommendationSearch)
+        .where(RecommendationSearch.recommendation_id == rec.id)
+        .values(document=search_document(rec.symbol, rec.paragraph, rec.text))
+    )
