@@ -38,7 +38,7 @@ def parse_accept_language(header: str | None) -> Language:
         tag = _TAG_ALIASES.get(tag, tag)
         primary = tag.split("-")[0]
         if primary in LANGUAGES:
-            return primary  # type: ignore[return-value]
+            return primary
     return DEFAULT_LANGUAGE
 
 

@@ -11,6 +11,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from app.errors import BadRequest
 
@@ -62,14 +63,14 @@ class KeysetOrder(Generic[Row]):
     """
 
     name: str
-    columns: Sequence[ColumnElement[Any]]
+    columns: Sequence[ColumnElement[Any] | QueryableAttribute[Any]]
     descending: bool
     key: Callable[[Row], Sequence[Any]]
     # Turn the JSON values stored in a cursor back into bind values; one per column.
     parsers: Sequence[Callable[[Any], Any]]
     dump: Callable[[Any], Any] = lambda value: value if value is None else str(value)
 
-    def order_by(self) -> list[ColumnElement[Any]]:
+    def order_by(self) -> list[Any]:
         return [c.desc() if self.descending else c.asc() for c in self.columns]
 
     def after(self, cursor_values: Sequence[Any]) -> ColumnElement[bool]:
@@ -100,7 +101,7 @@ def decode_cursor(cursor: str, order: KeysetOrder[Any]) -> list[Any]:
 
 
 async def paginate(
-    session: AsyncSession, stmt: Select[tuple[Row]], order: KeysetOrder[Row], params: PageParams
+    session: AsyncSession, stmt: Select[Row], order: KeysetOrder[Row], params: PageParams
 ) -> tuple[list[Row], str | None, int | None]:
     """One page of `stmt` in `order`, the cursor of the next page, and the total if asked."""
     total = None

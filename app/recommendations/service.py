@@ -99,7 +99,8 @@ def _order(name: SortName) -> KeysetOrder[Recommendation]:
 async def list_recommendations(
     session: AsyncSession, filters: RecommendationFilters, sort: SortName, params: PageParams
 ) -> tuple[list[Recommendation], str | None, int | None]:
-    stmt = filters.apply(select(Recommendation), session.bind.dialect.name).options(*LOAD_FOR_READ)
+    dialect = session.get_bind().dialect.name
+    stmt = filters.apply(select(Recommendation), dialect).options(*LOAD_FOR_READ)
     return await paginate(session, stmt, _order(sort), params)
 
 
@@ -162,7 +163,7 @@ async def _check_references(
                 SdgTarget.code.in_(set(data.sdg_targets))
             )
         )
-        tags.target_goals = dict(rows.tuples().all())
+        tags.target_goals = dict(rows.all())
         problems.extend(
             FieldProblem(
                 field="body.sdg_targets", message=f"unknown SDG target: {code}", code="unknown"
@@ -349,13 +350,12 @@ async def update_recommendation(
     if tags.mechanism is not None:
         rec.mechanism_id, rec.mechanism = tags.mechanism.id, tags.mechanism
     if data.text is not None:
-        merged = {
-            **rec.text,
-            **{lang: body for lang, body in data.text.items() if body is not None},
-        }
+        merged: dict[str, str] = dict(rec.text)
         for lang, body in data.text.items():
             if body is None:
                 merged.pop(lang, None)
+            else:
+                merged[lang] = body
         if not merged:
             raise UnprocessableEntity.for_field(
                 "body.text", "a recommendation keeps at least one language"
@@ -399,7 +399,7 @@ async def _target_goals(session: AsyncSession, codes: list[str]) -> dict[str, in
     rows = await session.execute(
         select(SdgTarget.code, SdgTarget.goal_number).where(SdgTarget.code.in_(codes))
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def _write_search_document(session: AsyncSession, rec: Recommendation) -> None:

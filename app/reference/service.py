@@ -40,7 +40,7 @@ async def targets_per_goal(session: AsyncSession) -> dict[int, int]:
     rows = await session.execute(
         select(SdgTarget.goal_number, func.count()).group_by(SdgTarget.goal_number)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def list_goals(
