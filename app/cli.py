@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -48,6 +49,54 @@ def seed() -> None:
     click.echo(" ".join(f"{table}={count}" for table, count in written.items()))
 
 
+@main.command("create-user")
+@click.option("--email", required=True, help="The sign-in address.")
+@click.option("--role", type=click.Choice(["admin", "coordinator", "focal_point", "viewer"]),
+              required=True)  # fmt: skip
+@click.option("--name", default=None, help="Display name (default: the email address).")
+@click.option("--institution-id", default=None, help="Required for a focal point.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(
+    email: str, role: str, name: str | None, institution_id: str | None, password_stdin: bool
+) -> None:
+    """Create an account, e.g. the first admin. Asks for the password unless --password-stdin."""
+    from pydantic import ValidationError
+
+    from app.db import create_engine, create_sessionmaker
+    from app.errors import AppError
+    from app.users.schemas import UserCreate
+    from app.users.service import create_user as create
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        data = UserCreate.model_validate(
+            {"email": email, "name": name or email, "password": password, "role": role,
+             "institution_id": institution_id}
+        )  # fmt: skip
+    except ValidationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    settings = get_settings()
+
+    async def run() -> str:
+        engine = create_engine(settings)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                user = await create(session, data, settings, None, actor_label="cli")
+                return str(user.id)
+        finally:
+            await engine.dispose()
+
+    try:
+        user_id = asyncio.run(run())
+    except AppError as exc:
+        details = "; ".join(e.message for e in exc.errors or [])
+        raise click.ClickException(f"{exc.detail} {details}".strip()) from exc
+    click.echo(f"created {role} {data.email} ({user_id})")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -83,3 +132,28 @@ def openapi(write: bool) -> None:
         path: Path = target / name
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         click.echo(f"wrote {path.relative_to(PROJECT_ROOT)}")
+
+
+@main.command()
+@click.option("--write/--print", default=False, help="Rewrite the table in docs/permissions.md.")
+def permissions(write: bool) -> None:
+    """The permission matrix, derived from the routes."""
+    from app.auth.matrix import BEGIN, END, matrix_markdown, permission_matrix
+    from app.config import Settings
+    from app.main import create_app
+
+    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+    table = matrix_markdown(permission_matrix(app))
+    if not write:
+        click.echo(table)
+        return
+    path = PROJECT_ROOT / "docs" / "permissions.md"
+    text = path.read_text(encoding="utf-8")
+    before, rest = text.split(BEGIN, 1)
+    after = rest.split(END, 1)[1]
+    path.write_text(before + table + after, encoding="utf-8")
+    click.echo(f"wrote {path.relative_to(PROJECT_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

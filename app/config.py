@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "development-only-secret-do-not-deploy"  # noqa: S105
+DEVELOPMENT_SECRET = "development-only-secret-do-not-deploy"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     # Bodies larger than this are refused with 413 before they are parsed.
     max_body_bytes: int = 2 * 1024 * 1024
     sql_echo: bool = False
+    # Login (bearer) tokens are short-lived; integrations use API tokens instead.
+    access_token_minutes: int = 30
+    # Argon2id cost; the defaults follow RFC 9106's second recommended option.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    login_window_minutes: int = 15
+    login_failures_per_account: int = 10
+    login_failures_per_client: int = 50
 
     @field_validator("database_url")
     @classmethod
@@ -37,14 +45,12 @@ class Settings(BaseSettings):
         return url
 
     @model_validator(mode="after")
-    def refuse_default_secret_in_production(self) -> "Settings":
-        if self.environment == "production" and (
-            self.secret_key.get_secret_value() == DEVELOPMENT_SECRET
-            or len(self.secret_key.get_secret_value()) < 32
-        ):
+    def refuse_default_secret_outside_development(self) -> "Settings":
+        secret = self.secret_key.get_secret_value()
+        if self.environment != "development" and (secret == DEVELOPMENT_SECRET or len(secret) < 32):
             raise ValueError(
                 "RECTRACK_SECRET_KEY must be set to a random value of at least 32 characters "
-                "when RECTRACK_ENVIRONMENT=production"
+                f"when RECTRACK_ENVIRONMENT={self.environment}"
             )
         return self
 

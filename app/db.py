@@ -5,14 +5,17 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.config import Settings
+from app.errors import Conflict, PreconditionFailed
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -55,3 +58,17 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def flush_or_conflict(
+    session: AsyncSession, conflict: str = "This would duplicate a unique value."
+) -> None:
+    """Flush, turning the races that validation cannot rule out into 409 and 412."""
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise PreconditionFailed(
+            "The resource was changed by someone else meanwhile. Read it again and retry."
+        ) from exc
+    except IntegrityError as exc:
+        raise Conflict(conflict) from exc

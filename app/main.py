@@ -4,18 +4,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app.api_tokens.router import router as api_tokens_router
+from app.audit.router import router as audit_router
+from app.auth.dependencies import current_principal
+from app.auth.router import router as auth_router
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
+from app.institutions.router import router as institutions_router
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.migrations import head_revision
 from app.openapi import build_openapi
 from app.recommendations.router import router as recommendations_router
 from app.reference.router import router as reference_router
+from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -54,10 +60,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(SecurityHeaders)
 
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(reference_router)
-    api.include_router(recommendations_router)
+    # Every API route checks the credentials it is sent, public ones included: a bad token is a
+    # 401 everywhere, never quietly anonymous. Signing in is the exception.
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_principal)])
+    for router in (
+        reference_router,
+        recommendations_router,
+        institutions_router,
+        users_router,
+        api_tokens_router,
+        audit_router,
+    ):
+        api.include_router(router)
     app.include_router(health_router)
+    app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(api)
 
     def openapi() -> dict[str, Any]:

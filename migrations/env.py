@@ -2,8 +2,10 @@
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any, Literal
 
 from alembic import context
+from sqlalchemy import TypeDecorator
 from sqlalchemy.engine import Connection
 
 from app.config import Settings
@@ -32,6 +34,14 @@ def _include_object(
     return not (reflected and name is not None and name.startswith(_HAND_MADE_PREFIXES))
 
 
+def _render_item(type_: str, obj: Any, _: Any) -> str | Literal[False]:
+    """Write the app's column types as the plain SQL types they store, so that migrations never
+    import application code (which changes; a migration must not)."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -39,6 +49,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_object=_include_object,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -7,14 +7,16 @@ runs are skipped, except under CI=true, where an unreachable server fails the ru
 
 import asyncio
 import os
+import secrets
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
 from sqlalchemy import delete, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,7 +26,9 @@ from app.db import create_engine, create_sessionmaker
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.models import Base
+from app.models.user import Role
 from app.reference.seed import seed_reference_data
+from tests.accounts import bearer, make_user
 
 POSTGRES_URL = os.environ.get(
     "RECTRACK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -101,22 +105,61 @@ async def clear_data(engine: AsyncEngine) -> None:
 
 @pytest.fixture
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
-    application = create_app(Settings(database_url=database_url, environment="test"))
+    # Cheap Argon2 parameters: the tests check behaviour, not the cost of a hash.
+    settings = Settings(
+        database_url=database_url,
+        environment="test",
+        secret_key=SecretStr(secrets.token_urlsafe(32)),
+        password_time_cost=1,
+        password_memory_kib=1024,
+    )
+    application = create_app(settings)
     await clear_data(application.state.engine)
     yield application
     await application.state.engine.dispose()
 
 
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
-        yield http
+ClientFactory = Callable[..., Awaitable[AsyncClient]]
 
 
 @pytest.fixture
-async def root_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+async def make_client(app: FastAPI) -> AsyncIterator[ClientFactory]:
+    """Open API clients on the test app: `await make_client(role)`, `make_client(headers=…)`."""
+    opened: list[AsyncClient] = []
+
+    async def make(
+        role: Role | None = None, *, headers: dict[str, str] | None = None, base: str = "/api/v1"
+    ) -> AsyncClient:
+        auth = headers or {}
+        if role is not None:
+            auth = bearer(app, await make_user(app, role))
+        transport = ASGITransport(app=app, raise_app_exceptions=False)
+        http = AsyncClient(transport=transport, base_url=f"http://test{base}", headers=auth)
+        opened.append(http)
+        return http
+
+    yield make
+    for http in opened:
+        await http.aclose()
+
+
+@pytest.fixture
+async def client(make_client: ClientFactory) -> AsyncClient:
+    """Signed in as a coordinator: the NMRF secretariat, who may change recommendations."""
+    return await make_client(Role.coordinator)
+
+
+@pytest.fixture
+async def anonymous(make_client: ClientFactory) -> AsyncClient:
+    return await make_client()
+
+
+@pytest.fixture
+async def admin(make_client: ClientFactory) -> AsyncClient:
+    return await make_client(Role.admin)
+
+
+@pytest.fixture
+async def root_client(make_client: ClientFactory) -> AsyncClient:
     """A client for the paths outside /api/v1 (health probes, the OpenAPI document)."""
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://test") as http:
-        yield http
+    return await make_client(base="")

@@ -1,6 +1,25 @@
 """ORM models, one module per aggregate. Importing this package registers them all on Base."""
 
-from app.models import country, mechanism, recommendation, sdg, taxonomy
+from app.models import (
+    audit,
+    country,
+    institution,
+    mechanism,
+    recommendation,
+    sdg,
+    taxonomy,
+    user,
+)
 from app.models.base import Base
 
-__all__ = ["Base", "country", "mechanism", "recommendation", "sdg", "taxonomy"]
+__all__ = [
+    "Base",
+    "audit",
+    "country",
+    "institution",
+    "mechanism",
+    "recommendation",
+    "sdg",
+    "taxonomy",
+    "user",
+]

@@ -66,7 +66,7 @@ class RecommendationFilters:
 
     def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
         r = Recommendation
-        where: list[ColumnElement[bool]] = [r.archived.is_(self.archived)]
+        where: list[ColumnElement[bool]] = [r.archived == self.archived]
         simple: list[tuple[Any, Sequence[Any]]] = [
             (r.uhri_id, self.uhri_id),
             (r.symbol, self.symbol),

@@ -4,12 +4,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.audit import service as audit_service
+from app.audit.schemas import AuditRead
+from app.auth.dependencies import requires
+from app.auth.permissions import Permission
+from app.auth.principal import Principal
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.etag import etag_for
 from app.i18n import LanguageDep
 from app.pagination import Page, PageParamsDep
-from app.permissions import WriteAccess
 from app.recommendations import service
 from app.recommendations.dependencies import MatchedRecommendationDep, RecommendationDep
 from app.recommendations.filters import RecommendationFiltersDep
@@ -20,8 +24,9 @@ from app.recommendations.schemas import (
 )
 
 router = APIRouter(
-    prefix="/recommendations", tags=["recommendations"], responses=problem_responses(400, 422)
+    prefix="/recommendations", tags=["recommendations"], responses=problem_responses(400, 401, 422)
 )
+Editor = Annotated[Principal, requires(Permission.write_recommendations)]
 
 
 @router.get("", summary="List and search recommendations")
@@ -41,17 +46,17 @@ async def list_recommendations(
     "",
     status_code=201,
     summary="Record a recommendation",
-    dependencies=[WriteAccess],
-    responses=problem_responses(409, 413),
+    responses=problem_responses(403, 409, 413),
 )
 async def create_recommendation(
     session: SessionDep,
+    actor: Editor,
     lang: LanguageDep,
     data: RecommendationCreate,
     request: Request,
     response: Response,
 ) -> RecommendationRead:
-    rec = await service.create_recommendation(session, data)
+    rec = await service.create_recommendation(session, data, actor)
     response.headers["ETag"] = etag_for(rec.version)
     response.headers["Location"] = str(
         request.url_for("get_recommendation", recommendation_id=rec.id)
@@ -70,17 +75,17 @@ async def get_recommendation(
 @router.patch(
     "/{recommendation_id}",
     summary="Change a recommendation (needs If-Match)",
-    dependencies=[WriteAccess],
-    responses=problem_responses(404, 409, 412, 413, 428),
+    responses=problem_responses(403, 404, 409, 412, 413, 428),
 )
 async def update_recommendation(
     session: SessionDep,
+    actor: Editor,
     rec: MatchedRecommendationDep,
     lang: LanguageDep,
     data: RecommendationUpdate,
     response: Response,
 ) -> RecommendationRead:
-    updated = await service.update_recommendation(session, rec, data)
+    updated = await service.update_recommendation(session, rec, data, actor)
     response.headers["ETag"] = etag_for(updated.version)
     return RecommendationRead.build(updated, lang)
 
@@ -89,9 +94,24 @@ async def update_recommendation(
     "/{recommendation_id}",
     status_code=204,
     summary="Archive a recommendation (needs If-Match); nothing is ever deleted",
-    dependencies=[WriteAccess],
-    responses=problem_responses(404, 412, 428),
+    responses=problem_responses(403, 404, 412, 428),
 )
-async def archive_recommendation(session: SessionDep, rec: MatchedRecommendationDep) -> Response:
-    await service.archive_recommendation(session, rec)
+async def archive_recommendation(
+    session: SessionDep, actor: Editor, rec: MatchedRecommendationDep
+) -> Response:
+    await service.archive_recommendation(session, rec, actor)
     return Response(status_code=204)
+
+
+@router.get(
+    "/{recommendation_id}/history",
+    summary="Every change to this recommendation, newest first",
+    dependencies=[requires(Permission.read_history)],
+    responses=problem_responses(403, 404),
+)
+async def recommendation_history(
+    session: SessionDep, rec: RecommendationDep, page: PageParamsDep
+) -> Page[AuditRead]:
+    filters = audit_service.AuditFilters(entity_type="recommendation", entity_id=str(rec.id))
+    records, next_cursor, total = await audit_service.list_records(session, filters, page)
+    return Page(items=[AuditRead.build(r) for r in records], next_cursor=next_cursor, total=total)

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import SmallInteger, func, select, type_coerce, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.errors import Conflict, FieldProblem, PreconditionFailed, UnprocessableEntity
+from app.audit.service import diff, record_event
+from app.auth.principal import Principal
+from app.db import flush_or_conflict
+from app.errors import Conflict, FieldProblem, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.country import Country
 from app.models.mechanism import Mechanism, MechanismType
@@ -32,7 +33,12 @@ from app.models.sdg import SdgTarget
 from app.models.taxonomy import AffectedPerson, Theme
 from app.pagination import KeysetOrder, PageParams, paginate
 from app.recommendations.filters import RecommendationFilters
-from app.recommendations.schemas import RecommendationCreate, RecommendationUpdate, UprWrite
+from app.recommendations.schemas import (
+    RecommendationCreate,
+    RecommendationRead,
+    RecommendationUpdate,
+    UprWrite,
+)
 from app.recommendations.search import search_document
 
 LOAD_FOR_READ = (
@@ -63,6 +69,7 @@ _priority_rank = func.coalesce(
     type_coerce(Recommendation.priority, SmallInteger), _UNSET_PRIORITY_RANK
 )
 _PRIORITIES = list(Priority)
+_UHRI_ID_TAKEN = "Another recommendation already has this uhri_id."
 
 
 def _order(name: SortName) -> KeysetOrder[Recommendation]:
@@ -253,26 +260,27 @@ def _set_affected_persons(rec: Recommendation, groups: Iterable[uuid.UUID]) -> N
     )  # fmt: skip
 
 
-async def _flush(session: AsyncSession) -> None:
-    """Flush, turning the constraint races that validation cannot rule out into 409/412."""
-    try:
-        await session.flush()
-    except StaleDataError as exc:
-        raise PreconditionFailed(
-            "The recommendation was changed by someone else meanwhile. Read it again and retry."
-        ) from exc
-    except IntegrityError as exc:
-        raise Conflict("Another recommendation already has this uhri_id.") from exc
-
-
 async def _uhri_id_taken(session: AsyncSession, uhri_id: str, other_than: uuid.UUID | None) -> bool:
     stmt = select(Recommendation.id).where(Recommendation.uhri_id == uhri_id)
     found = (await session.scalars(stmt)).first()
     return found is not None and found != other_than
 
 
+def audit_view(rec: Recommendation) -> dict[str, Any]:
+    """The recorded state of a recommendation: what a person edits, by stable keys."""
+    view = RecommendationRead.build(rec, "en").model_dump(
+        mode="json", exclude={"id", "created_at", "updated_at", "version", "clusters", "status"}
+    )
+    view["mechanism"] = rec.mechanism.code
+    view["themes"] = sorted(str(link.theme_id) for link in rec.theme_links)
+    view["affected_persons"] = sorted(
+        str(link.affected_person_id) for link in rec.affected_person_links
+    )
+    return view
+
+
 async def create_recommendation(
-    session: AsyncSession, data: RecommendationCreate
+    session: AsyncSession, data: RecommendationCreate, actor: Principal | None
 ) -> Recommendation:
     tags = await _check_references(session, data)
     assert tags.mechanism is not None
@@ -309,15 +317,19 @@ async def create_recommendation(
             recommendation_id=rec.id, document=search_document(rec.symbol, rec.paragraph, rec.text)
         )
     )
-    await _flush(session)
+    await flush_or_conflict(session, _UHRI_ID_TAKEN)
     created = await get_recommendation(session, rec.id)
     assert created is not None
+    await record_event(
+        session, actor, "create", "recommendation", str(rec.id), diff({}, audit_view(created))
+    )
     return created
 
 
 async def update_recommendation(
-    session: AsyncSession, rec: Recommendation, data: RecommendationUpdate
+    session: AsyncSession, rec: Recommendation, data: RecommendationUpdate, actor: Principal | None
 ) -> Recommendation:
+    before = audit_view(rec)
     sent = data.model_fields_set
     tags = await _check_references(session, data)
     mechanism = tags.mechanism or rec.mechanism
@@ -381,16 +393,26 @@ async def update_recommendation(
         _set_sdgs(rec, direct, target_goals or {})
     rec.updated_at = utcnow()  # also makes the row dirty, so the version always moves
     await _write_search_document(session, rec)
-    await _flush(session)
+    await flush_or_conflict(session, _UHRI_ID_TAKEN)
     updated = await get_recommendation(session, rec.id)
     assert updated is not None
+    action = "archive" if data.archived and not before["archived"] else "update"
+    await record_event(
+        session, actor, action, "recommendation", str(rec.id), diff(before, audit_view(updated))
+    )
     return updated
 
 
-async def archive_recommendation(session: AsyncSession, rec: Recommendation) -> None:
+async def archive_recommendation(
+    session: AsyncSession, rec: Recommendation, actor: Principal | None
+) -> None:
+    if rec.archived:
+        return
     rec.archived = True
     rec.updated_at = utcnow()
-    await _flush(session)
+    await flush_or_conflict(session, _UHRI_ID_TAKEN)
+    changes = {"archived": {"before": False, "after": True}}
+    await record_event(session, actor, "archive", "recommendation", str(rec.id), changes)
 
 
 async def _target_goals(session: AsyncSession, codes: list[str]) -> dict[str, int]:

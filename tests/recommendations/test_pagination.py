@@ -1,24 +1,17 @@
 """Keyset paging: every sort reaches the last page with no duplicate and no gap."""
 
 import datetime as dt
+from typing import get_args
 
 import pytest
 from httpx import AsyncClient
 
+from app.recommendations.service import SortName
 from tests.problems import assert_problem
 from tests.recommendations.factories import create_recommendation, list_all
 
 PRIORITIES = ["high", "medium", "low", None]
-SORTS = [
-    "-publication_date",
-    "publication_date",
-    "symbol",
-    "-symbol",
-    "priority",
-    "-priority",
-    "status",
-    "-status",
-]
+SORTS = list(get_args(SortName))
 
 
 @pytest.fixture

@@ -1,0 +1,69 @@
+"""Authentication and permission checks as dependencies: the one place access is decided."""
+
+from functools import cache
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from app.auth import service
+from app.auth.permissions import Permission
+from app.auth.principal import Principal
+from app.auth.security import API_TOKEN_PREFIX
+from app.db import SessionDep
+from app.errors import Forbidden, Unauthorized
+
+TOKEN_URL = "/api/v1/auth/token"
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def current_principal(
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
+) -> Principal | None:
+    """The caller, or None when anonymous. Credentials that do not check out are a 401, never
+    a silent fall back to anonymous access."""
+    if token is None:
+        return None
+    client = client_address(request)
+    if token.startswith(API_TOKEN_PREFIX):
+        principal = await service.principal_from_api_token(session, token, client)
+    else:
+        principal = await service.principal_from_access_token(
+            session, token, client, request.app.state.settings
+        )
+    if principal is None:
+        raise Unauthorized(
+            "The credentials are invalid, expired or revoked, or the account is deactivated.",
+            headers=_CHALLENGE,
+        )
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal | None, Depends(current_principal)]
+
+
+@cache
+def requires(permission: Permission) -> Any:
+    """A dependency that lets the call through only with `permission`, and yields the caller."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if principal is None:
+            raise Unauthorized("Sign in or send an API token to do this.", headers=_CHALLENGE)
+        if not principal.can(permission):
+            raise Forbidden(f"Your role ({principal.role}) does not allow this ({permission}).")
+        return principal
+
+    check.__name__ = f"requires_{permission}"
+    check.required_permission = permission  # type: ignore[attr-defined]
+    return Depends(check)
+
+
+def required_permission(call: Any) -> Permission | None:
+    """The permission a dependency created by `requires` checks, for the permission matrix."""
+    permission = getattr(call, "required_permission", None)
+    return permission if isinstance(permission, Permission) else None

@@ -1,0 +1,44 @@
+"""What each role may do: the one table every access check reads (docs/permissions.md shows it)."""
+
+import enum
+
+from app.models.user import Role
+
+
+class Permission(enum.StrEnum):
+    read_history = "read_history"
+    write_recommendations = "write_recommendations"
+    write_institutions = "write_institutions"
+    read_users = "read_users"
+    write_users = "write_users"
+    manage_own_api_tokens = "manage_own_api_tokens"
+    read_audit = "read_audit"
+    read_account = "read_account"
+    change_own_password = "change_own_password"
+
+
+_EVERY_SIGNED_IN = {
+    Permission.read_history,
+    Permission.read_account,
+    Permission.change_own_password,
+    Permission.manage_own_api_tokens,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.viewer: frozenset(_EVERY_SIGNED_IN),
+    Role.focal_point: frozenset(_EVERY_SIGNED_IN),
+    Role.coordinator: frozenset(
+        _EVERY_SIGNED_IN
+        | {
+            Permission.write_recommendations,
+            Permission.write_institutions,
+            Permission.read_users,
+            Permission.read_audit,
+        }
+    ),
+    Role.admin: frozenset(Permission),
+}
+
+# An API token may never mint or revoke tokens or change the password, whatever its owner's role:
+# a leaked token must not be able to outlive its revocation or take over the account.
+SIGNED_IN_ONLY = frozenset({Permission.manage_own_api_tokens, Permission.change_own_password})

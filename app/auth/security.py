@@ -1,0 +1,112 @@
+"""Passwords, login tokens and API token secrets."""
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+
+from app.config import Settings
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+API_TOKEN_PREFIX = "rt_"
+_LOOKUP_LENGTH = len(API_TOKEN_PREFIX) + 12
+_JWT_ALGORITHM = "HS256"
+
+
+@lru_cache(maxsize=4)
+def _hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+
+
+def hash_password(password: str, settings: Settings) -> str:
+    return _hasher(settings.password_time_cost, settings.password_memory_kib).hash(password)
+
+
+@lru_cache(maxsize=4)
+def _decoy_hash(time_cost: int, memory_kib: int) -> str:
+    return _hasher(time_cost, memory_kib).hash(secrets.token_urlsafe(16))
+
+
+def verify_password(password_hash: str | None, password: str, settings: Settings) -> bool:
+    """Check a password; with no account, spend the same time on a decoy so timing tells nothing."""
+    hasher = _hasher(settings.password_time_cost, settings.password_memory_kib)
+    target = password_hash or _decoy_hash(settings.password_time_cost, settings.password_memory_kib)
+    try:
+        return hasher.verify(target, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problems(password: str, *, email: str, name: str) -> list[str]:
+    """Why a password is refused: too short, too long, or easy to guess (zxcvbn score < 3)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [f"a password has at least {MIN_PASSWORD_LENGTH} characters"]
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return [f"a password has at most {MAX_PASSWORD_LENGTH} characters"]
+    # zxcvbn knows the commonest passwords, words, names, keyboard runs and dates.
+    verdict = zxcvbn(password[:100], user_inputs=[email, email.split("@")[0], name, "rectrack"])
+    if verdict["score"] < 3:
+        warning = verdict["feedback"].get("warning") or "it is too easy to guess"
+        return [f"this password is too easy to guess: {warning}".rstrip(".")]
+    return []
+
+
+def issue_access_token(user_id: uuid.UUID, session_version: int, settings: Settings) -> str:
+    now = dt.datetime.now(dt.UTC)
+    claims = {
+        "sub": str(user_id),
+        "sv": session_version,
+        "iat": now,
+        "exp": now + dt.timedelta(minutes=settings.access_token_minutes),
+        "typ": "access",
+    }
+    return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=_JWT_ALGORITHM)
+
+
+def decode_access_token(token: str, settings: Settings) -> dict[str, Any] | None:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[_JWT_ALGORITHM],
+            options={"require": ["sub", "exp", "iat", "sv"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    return claims if claims.get("typ") == "access" else None
+
+
+@dataclass(frozen=True)
+class NewApiToken:
+    secret: str
+    lookup_prefix: str
+    secret_hash: str
+
+
+def new_api_token() -> NewApiToken:
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return NewApiToken(secret, secret[:_LOOKUP_LENGTH], hash_api_token(secret))
+
+
+def hash_api_token(secret: str) -> str:
+    # The secret has 256 bits of entropy: a fast hash is enough, unlike for passwords.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_token_lookup_prefix(secret: str) -> str | None:
+    if not secret.startswith(API_TOKEN_PREFIX) or len(secret) <= _LOOKUP_LENGTH:
+        return None
+    return secret[:_LOOKUP_LENGTH]
+
+
+def same_secret(expected_hash: str, presented: str) -> bool:
+    return secrets.compare_digest(expected_hash, hash_api_token(presented))

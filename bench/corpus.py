@@ -1,0 +1,181 @@
+"""A synthetic corpus of recommendations, written straight into a migrated, seeded database.
+
+Realistic in shape: one to three States, UHRI's mix of mechanisms (about half UPR), one to six SDG
+goals or targets, themes, affected persons, English and French texts with a Chinese one on a third.
+"""
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.country import Country
+from app.models.mechanism import Mechanism, MechanismType
+from app.models.recommendation import (
+    Recommendation,
+    RecommendationAffectedPerson,
+    RecommendationCountry,
+    RecommendationSdgGoal,
+    RecommendationSdgTarget,
+    RecommendationSearch,
+    RecommendationTheme,
+    RecommendingState,
+)
+from app.models.sdg import SdgTarget
+from app.models.taxonomy import AffectedPerson, Theme
+from app.recommendations.search import search_document
+
+WORDS = [
+    "ensure",
+    "adopt",
+    "strengthen",
+    "legislation",
+    "measures",
+    "children",
+    "women",
+    "torture",
+    "detention",
+    "education",
+    "health",
+    "access",
+    "justice",
+    "discrimination",
+    "violence",
+    "national",
+    "plan",
+    "implement",
+    "effective",
+    "prevent",
+    "investigate",
+    "protect",
+    "rights",
+    "persons",
+    "disabilities",
+    "migrants",
+    "indigenous",
+    "freedom",
+    "expression",
+    "independent",
+    "institution",
+    "resources",
+    "training",
+    "police",
+    "judiciary",
+    "poverty",
+    "housing",
+    "water",
+]
+WORDS_FR = [
+    "assurer",
+    "adopter",
+    "renforcer",
+    "législation",
+    "enfants",
+    "femmes",
+    "torture",
+    "éducation",
+    "santé",
+]
+ZH = ["酷刑", "儿童", "妇女", "教育", "健康", "司法", "歧视", "暴力", "国家", "计划"]
+
+
+def _sentence(rng: random.Random, words: list[str], n: int) -> str:
+    return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
+
+
+class CorpusWriter:
+    def __init__(self, session: AsyncSession, seed: int = 42) -> None:
+        self.session = session
+        self.rng = random.Random(seed)
+
+    async def load_reference(self) -> None:
+        s = self.session
+        self.countries = list((await s.scalars(select(Country.iso3))).all())
+        self.hot_countries = self.countries[:40]  # most records concern a minority of States
+        mechanisms = (await s.execute(select(Mechanism.id, Mechanism.type))).all()
+        self.upr = next(m for m, t in mechanisms if t is MechanismType.upr)
+        self.others = [m for m, t in mechanisms if t is not MechanismType.upr]
+        self.targets = list((await s.execute(select(SdgTarget.code, SdgTarget.goal_number))).all())
+        self.themes = list((await s.scalars(select(Theme.id))).all())
+        self.groups = list((await s.scalars(select(AffectedPerson.id))).all())
+
+    def _one(self, n: int) -> dict[str, list[dict[str, Any]]]:
+        rng = self.rng
+        rec_id = uuid.uuid4()
+        is_upr = rng.random() < 0.5
+        text = {"en": _sentence(rng, WORDS, rng.randint(15, 60))}
+        text["fr"] = _sentence(rng, WORDS_FR, rng.randint(15, 60))
+        if n % 3 == 0:
+            text["zh"] = "".join(rng.choice(ZH) for _ in range(rng.randint(10, 40)))
+        symbol = (
+            f"A/HRC/{rng.randint(1, 60)}/{rng.randint(1, 30)}"
+            if is_upr
+            else (f"CRC/C/{rng.choice(self.countries)}/CO/{rng.randint(1, 7)}")
+        )
+        paragraph = f"{rng.randint(100, 160)}.{rng.randint(1, 250)}" if is_upr else str(n % 90)
+        rec = {
+            "id": rec_id, "uhri_id": f"syn-{n}", "symbol": symbol, "paragraph": paragraph,
+            "type": "recommendation" if rng.random() < 0.8 else "concern",
+            "mechanism_id": self.upr if is_upr else rng.choice(self.others),
+            "publication_date": dt.date(2008, 1, 1) + dt.timedelta(days=rng.randint(0, 6500)),
+            "text": text, "upr_position": rng.choice(["supported", "noted"]) if is_upr else None,
+            "upr_cycle": rng.randint(1, 4) if is_upr else None,
+            "upr_session": rng.randint(1, 45) if is_upr else None,
+            "priority": rng.choice([None, None, "high", "medium", "low"]),
+            "status": "not_started", "archived": False, "version": 1,
+        }  # fmt: skip
+        pool = self.hot_countries if rng.random() < 0.7 else self.countries
+        countries = set(rng.sample(pool, rng.choice([1, 1, 1, 2, 3])))
+        targets = rng.sample(self.targets, rng.randint(0, 4))
+        direct = set(rng.sample(range(1, 18), rng.randint(0 if targets else 1, 2)))
+        goals = direct | {goal for _, goal in targets}
+        return {
+            "rec": [rec],
+            "country": [{"recommendation_id": rec_id, "country_iso3": c} for c in countries],
+            "state": [
+                {"recommendation_id": rec_id, "name": s}
+                for s in ({rng.choice(self.countries)} if is_upr else set())
+            ],
+            "goal": [
+                {"recommendation_id": rec_id, "goal_number": g, "direct": g in direct}
+                for g in goals
+            ],
+            "target": [{"recommendation_id": rec_id, "target_code": c} for c, _ in targets],
+            "theme": [
+                {"recommendation_id": rec_id, "theme_id": t}
+                for t in rng.sample(self.themes, rng.randint(1, 3))
+            ],
+            "group": [
+                {"recommendation_id": rec_id, "affected_person_id": g}
+                for g in rng.sample(self.groups, rng.randint(0, 2))
+            ],
+            "search": [
+                {"recommendation_id": rec_id, "document": search_document(symbol, paragraph, text)}
+            ],
+        }
+
+    def batches(self, total: int, size: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
+        for start in range(0, total, size):
+            batch: dict[str, list[dict[str, Any]]] = {}
+            for n in range(start, min(start + size, total)):
+                for key, rows in self._one(n).items():
+                    batch.setdefault(key, []).extend(rows)
+            yield batch
+
+    async def write(self, total: int, batch_size: int = 5000) -> None:
+        await self.load_reference()
+        tables = {
+            "rec": Recommendation, "country": RecommendationCountry, "state": RecommendingState,
+            "goal": RecommendationSdgGoal, "target": RecommendationSdgTarget,
+            "theme": RecommendationTheme, "group": RecommendationAffectedPerson,
+            "search": RecommendationSearch,
+        }  # fmt: skip
+        for batch in self.batches(total, batch_size):
+            for key, model in tables.items():
+                if batch.get(key):
+                    await self.session.execute(insert(model), batch[key])
+            await self.session.commit()
