@@ -29,68 +29,83 @@ from app.models.sdg import SdgTarget
 from app.models.taxonomy import AffectedPerson, Theme
 from app.recommendations.search import search_document
 
-WORDS = [
+# Domain words, commonest first; a long tail of made-up words follows them, so that word
+# frequencies fall off as in real text (Zipf) and a term like "torture" is in a few percent of
+# documents, not in most.
+DOMAIN = [
+    "the",
+    "state",
+    "party",
     "ensure",
-    "adopt",
-    "strengthen",
-    "legislation",
+    "that",
+    "and",
+    "of",
+    "to",
+    "in",
     "measures",
+    "rights",
     "children",
     "women",
-    "torture",
-    "detention",
-    "education",
-    "health",
-    "access",
-    "justice",
-    "discrimination",
-    "violence",
     "national",
-    "plan",
+    "law",
+    "take",
+    "all",
+    "necessary",
+    "adopt",
     "implement",
     "effective",
-    "prevent",
-    "investigate",
-    "protect",
-    "rights",
+    "access",
+    "including",
     "persons",
+    "legislation",
+    "discrimination",
+    "protection",
+    "violence",
+    "education",
+    "health",
+    "justice",
+    "plan",
+    "strengthen",
+    "policy",
+    "with",
     "disabilities",
     "migrants",
     "indigenous",
-    "freedom",
-    "expression",
+    "detention",
+    "police",
+    "training",
+    "resources",
     "independent",
     "institution",
-    "resources",
-    "training",
-    "police",
-    "judiciary",
-    "poverty",
+    "freedom",
+    "expression",
+    "torture",
     "housing",
     "water",
+    "poverty",
+    "trafficking",
+    "judiciary",
 ]
-WORDS_FR = [
-    "assurer",
-    "adopter",
-    "renforcer",
-    "législation",
-    "enfants",
-    "femmes",
-    "torture",
-    "éducation",
-    "santé",
-]
-ZH = ["酷刑", "儿童", "妇女", "教育", "健康", "司法", "歧视", "暴力", "国家", "计划"]
+ZH = ["酷刑", "儿童", "妇女", "教育", "健康", "司法", "歧视", "暴力", "国家", "计划", "确保"]
 
 
-def _sentence(rng: random.Random, words: list[str], n: int) -> str:
-    return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
+def _vocabulary(rng: random.Random, size: int = 5000) -> tuple[list[str], list[float]]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    tail = ["".join(rng.choice(letters) for _ in range(rng.randint(4, 10))) for _ in range(size)]
+    words = DOMAIN + tail
+    return words, [1 / (rank + 1) for rank in range(len(words))]
+
+
+def _sentence(rng: random.Random, vocabulary: tuple[list[str], list[float]], n: int) -> str:
+    words, weights = vocabulary
+    return " ".join(rng.choices(words, weights, k=n)).capitalize() + "."
 
 
 class CorpusWriter:
     def __init__(self, session: AsyncSession, seed: int = 42) -> None:
         self.session = session
         self.rng = random.Random(seed)
+        self.vocabulary = _vocabulary(self.rng)
 
     async def load_reference(self) -> None:
         s = self.session
@@ -107,8 +122,8 @@ class CorpusWriter:
         rng = self.rng
         rec_id = uuid.uuid4()
         is_upr = rng.random() < 0.5
-        text = {"en": _sentence(rng, WORDS, rng.randint(15, 60))}
-        text["fr"] = _sentence(rng, WORDS_FR, rng.randint(15, 60))
+        text = {"en": _sentence(rng, self.vocabulary, rng.randint(15, 60))}
+        text["fr"] = _sentence(rng, self.vocabulary, rng.randint(15, 60))
         if n % 3 == 0:
             text["zh"] = "".join(rng.choice(ZH) for _ in range(rng.randint(10, 40)))
         symbol = (
