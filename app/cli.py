@@ -97,6 +97,83 @@ def create_user(
     click.echo(f"created {role} {data.email} ({user_id})")
 
 
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--country", multiple=True, help="Keep only records about this State (ISO3).")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--lang", type=click.Choice(["en", "fr", "es", "ar", "ru", "zh"]), default=None,
+              help="The files' language, when their names do not say it.")  # fmt: skip
+def import_files(
+    files: tuple[str, ...], country: tuple[str, ...], dry_run: bool, lang: str | None
+) -> None:
+    """Import UHRI exports (JSON or Excel) or CSV files in rectrack's template."""
+    from app.db import create_engine, create_sessionmaker
+    from app.imports import service
+    from app.imports.readers import FileFormatError
+    from app.models.import_job import ImportJob, JobStatus
+
+    settings = get_settings()
+
+    async def run(path: Path) -> ImportJob:
+        engine = create_engine(settings)
+        sessionmaker = create_sessionmaker(engine)
+        try:
+            async with sessionmaker() as session, session.begin():
+                job = await service.create_job(
+                    session, stored_path=path, filename=path.name, dry_run=dry_run,
+                    countries=[c.upper() for c in country], lang=lang, actor=None,
+                )  # fmt: skip
+                job_id = job.id
+            claimed = await service.claim_job(sessionmaker, job_id)
+            assert claimed
+            with click.progressbar(length=1, label=path.name, file=sys.stderr) as bar:
+                shown = 0
+
+                def advance(current: ImportJob) -> None:
+                    nonlocal shown
+                    bar.length = current.total or 1
+                    bar.update(current.processed - shown)
+                    shown = current.processed
+
+                return await service.run_job(sessionmaker, job_id, advance)
+        finally:
+            await engine.dispose()
+
+    failed = False
+    for name in files:
+        try:
+            job = asyncio.run(run(Path(name).resolve()))
+        except FileFormatError as exc:
+            raise click.ClickException(f"{name}: {exc}") from exc
+        for problem in job.errors[:20]:
+            where = f"record {problem['index']}" if "index" in problem else f"row {problem['row']}"
+            click.echo(f"{name}: {where}: {problem['field']}: {problem['message']} "
+                       f"({problem['severity']})", err=True)  # fmt: skip
+        if job.status is JobStatus.failed:
+            click.echo(f"{name}: failed: {job.message}", err=True)
+            failed = True
+        counts = job.counts
+        click.echo(" ".join(f"{key}={counts.get(key, 0)}" for key in service.COUNT_KEYS))
+    if failed:
+        raise SystemExit(1)
+
+
+@main.command()
+def worker() -> None:
+    """Run queued import jobs (for deployments that turn off RECTRACK_IMPORT_WORKER)."""
+    from app.db import create_engine, create_sessionmaker
+    from app.imports.worker import ImportWorker
+
+    async def run() -> None:
+        engine = create_engine(get_settings())
+        try:
+            await ImportWorker(create_sessionmaker(engine)).run_forever()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

@@ -19,8 +19,15 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     cors_origins: list[str] = []
-    # Bodies larger than this are refused with 413 before they are parsed.
+    # Bodies larger than this are refused with 413 before they are parsed; uploads to
+    # /imports may be larger (UHRI's full English export is about 360 MB).
     max_body_bytes: int = 2 * 1024 * 1024
+    max_upload_bytes: int = 2 * 1024**3
+    # Where uploaded files wait for their import job.
+    import_dir: Path = Path("imports")
+    # Run queued imports inside the API process. With several API processes, leave it on in
+    # all of them (claiming is safe) or turn it off and run `rectrack worker` instead.
+    import_worker: bool = True
     sql_echo: bool = False
     # Login (bearer) tokens are short-lived; integrations use API tokens instead.
     access_token_minutes: int = 30

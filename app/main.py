@@ -1,5 +1,7 @@
 """The ASGI application: `create_app()` wires settings, database, middleware and routers."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +17,8 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
+from app.imports.router import router as imports_router
+from app.imports.worker import ImportWorker
 from app.institutions.router import router as institutions_router
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.migrations import head_revision
@@ -38,8 +42,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = create_engine(settings)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker_task = None
+        if settings.import_worker:
+            app.state.import_worker = ImportWorker(app.state.sessionmaker)
+            worker_task = asyncio.create_task(app.state.import_worker.run_forever())
         yield
+        if worker_task is not None:
+            worker_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker_task
         await engine.dispose()
 
     app = FastAPI(title="rectrack", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
@@ -49,7 +61,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.head_revision = head_revision()
 
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        upload_paths=(f"{API_PREFIX}/imports",),
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -70,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         api_tokens_router,
         audit_router,
+        imports_router,
     ):
         api.include_router(router)
     app.include_router(health_router)

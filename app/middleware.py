@@ -16,20 +16,30 @@ _DOCS_PATHS = ("/docs", "/redoc")
 
 
 class BodySizeLimit:
-    """Refuse bodies over `max_bytes` with 413, whether or not Content-Length is sent."""
+    """Refuse bodies over the limit with 413, whether or not Content-Length is sent.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Paths starting with one of `upload_paths` have the larger `max_upload_bytes` limit.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, max_upload_bytes: int, upload_paths: tuple[str, ...]
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.upload_paths = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        is_upload = str(scope.get("path", "")).startswith(self.upload_paths)
+        limit = self.max_upload_bytes if is_upload else self.max_bytes
+        detail = f"The request body is larger than {limit} bytes."
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             response = problem_response(
-                413, PayloadTooLarge.title, self._detail(), slug=PayloadTooLarge.slug
+                413, PayloadTooLarge.title, detail, slug=PayloadTooLarge.slug
             )
             await response(scope, receive, send)
             return
@@ -40,14 +50,11 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise PayloadTooLarge(self._detail())
+                if received > limit:
+                    raise PayloadTooLarge(detail)
             return message
 
         await self.app(scope, limited_receive, send)
-
-    def _detail(self) -> str:
-        return f"The request body is larger than {self.max_bytes} bytes."
 
 
 class SecurityHeaders:

@@ -8,11 +8,12 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.imports.bulk import bulk_insert
 from app.models.country import Country
 from app.models.mechanism import Mechanism, MechanismType
 from app.models.recommendation import (
@@ -191,6 +192,6 @@ class CorpusWriter:
         }  # fmt: skip
         for batch in self.batches(total, batch_size):
             for key, model in tables.items():
-                if batch.get(key):
-                    await self.session.execute(insert(model), batch[key])
+                table = cast(Table, model.__table__)
+                await bulk_insert(self.session, table, batch.get(key, []))
             await self.session.commit()

@@ -15,6 +15,7 @@ class Permission(enum.StrEnum):
     read_audit = "read_audit"
     read_account = "read_account"
     change_own_password = "change_own_password"
+    run_imports = "run_imports"
 
 
 _EVERY_SIGNED_IN = {
@@ -34,6 +35,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.write_institutions,
             Permission.read_users,
             Permission.read_audit,
+            Permission.run_imports,
         }
     ),
     Role.admin: frozenset(Permission),

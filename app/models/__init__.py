@@ -3,6 +3,7 @@
 from app.models import (
     audit,
     country,
+    import_job,
     institution,
     mechanism,
     recommendation,
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "audit",
     "country",
+    "import_job",
     "institution",
     "mechanism",
     "recommendation",

@@ -85,6 +85,10 @@ class Recommendation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer)
+    # For records from UHRI: a digest per language of what the last import of that language's
+    # file said, so that importing an unchanged file writes nothing; "_facts" names the language
+    # whose file last set the tags.
+    import_digests: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

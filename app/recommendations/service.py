@@ -207,7 +207,7 @@ def _sync_links(
     collection.extend(make(k) for k in wanted_keys if k not in present)
 
 
-def _set_sdgs(
+def set_sdgs(
     rec: Recommendation, direct_goals: Iterable[int], target_goals: dict[str, int]
 ) -> None:
     direct = set(direct_goals)
@@ -228,7 +228,7 @@ def _set_sdgs(
         link.direct = link.goal_number in direct
 
 
-def _set_upr(rec: Recommendation, upr: UprWrite | None) -> None:
+def set_upr(rec: Recommendation, upr: UprWrite | None) -> None:
     upr = upr or UprWrite()
     rec.upr_position, rec.upr_cycle, rec.upr_session = upr.position, upr.cycle, upr.session
     _sync_links(
@@ -239,21 +239,21 @@ def _set_upr(rec: Recommendation, upr: UprWrite | None) -> None:
     )
 
 
-def _set_countries(rec: Recommendation, countries: Iterable[str]) -> None:
+def set_countries(rec: Recommendation, countries: Iterable[str]) -> None:
     _sync_links(
         rec.country_links, countries, lambda link: link.country_iso3,
         lambda iso3: RecommendationCountry(country_iso3=iso3),
     )  # fmt: skip
 
 
-def _set_themes(rec: Recommendation, themes: Iterable[uuid.UUID]) -> None:
+def set_themes(rec: Recommendation, themes: Iterable[uuid.UUID]) -> None:
     _sync_links(
         rec.theme_links, themes, lambda link: link.theme_id,
         lambda theme_id: RecommendationTheme(theme_id=theme_id),
     )  # fmt: skip
 
 
-def _set_affected_persons(rec: Recommendation, groups: Iterable[uuid.UUID]) -> None:
+def set_affected_persons(rec: Recommendation, groups: Iterable[uuid.UUID]) -> None:
     _sync_links(
         rec.affected_person_links, groups, lambda link: link.affected_person_id,
         lambda group_id: RecommendationAffectedPerson(affected_person_id=group_id),
@@ -306,11 +306,11 @@ async def create_recommendation(
         sdg_goal_links=[],
         sdg_target_links=[],
     )
-    _set_countries(rec, data.countries)
-    _set_upr(rec, data.upr)
-    _set_themes(rec, data.themes)
-    _set_affected_persons(rec, data.affected_persons)
-    _set_sdgs(rec, data.sdg_goals, tags.target_goals or {})
+    set_countries(rec, data.countries)
+    set_upr(rec, data.upr)
+    set_themes(rec, data.themes)
+    set_affected_persons(rec, data.affected_persons)
+    set_sdgs(rec, data.sdg_goals, tags.target_goals or {})
     session.add(rec)
     session.add(
         RecommendationSearch(
@@ -345,7 +345,7 @@ async def update_recommendation(
             )
         )
         _check_upr(mechanism, upr)
-        _set_upr(rec, upr)
+        set_upr(rec, upr)
     if "uhri_id" in sent and data.uhri_id and await _uhri_id_taken(session, data.uhri_id, rec.id):
         raise Conflict(f"A recommendation with uhri_id {data.uhri_id!r} exists already.")
     for field in (
@@ -374,11 +374,11 @@ async def update_recommendation(
             )
         rec.text = merged
     if data.countries is not None:
-        _set_countries(rec, data.countries)
+        set_countries(rec, data.countries)
     if data.themes is not None:
-        _set_themes(rec, data.themes)
+        set_themes(rec, data.themes)
     if data.affected_persons is not None:
-        _set_affected_persons(rec, data.affected_persons)
+        set_affected_persons(rec, data.affected_persons)
     if data.sdg_goals is not None or data.sdg_targets is not None:
         direct = (
             data.sdg_goals
@@ -390,9 +390,9 @@ async def update_recommendation(
             if data.sdg_targets is not None
             else await _target_goals(session, [link.target_code for link in rec.sdg_target_links])
         )
-        _set_sdgs(rec, direct, target_goals or {})
+        set_sdgs(rec, direct, target_goals or {})
     rec.updated_at = utcnow()  # also makes the row dirty, so the version always moves
-    await _write_search_document(session, rec)
+    await write_search_document(session, rec)
     await flush_or_conflict(session, _UHRI_ID_TAKEN)
     updated = await get_recommendation(session, rec.id)
     assert updated is not None
@@ -424,7 +424,7 @@ async def _target_goals(session: AsyncSession, codes: list[str]) -> dict[str, in
     return dict(rows.all())
 
 
-async def _write_search_document(session: AsyncSession, rec: Recommendation) -> None:
+async def write_search_document(session: AsyncSession, rec: Recommendation) -> None:
     await session.execute(
         update(RecommendationSearch)
         .where(RecommendationSearch.recommendation_id == rec.id)

@@ -1,6 +1,7 @@
 """Every operation, called as every kind of caller, answers as docs/permissions.md says."""
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from httpx import ASGITransport, AsyncClient
 
 from app.auth.matrix import CALLERS, matrix_markdown, parse_matrix_markdown, permission_matrix
 from app.config import PROJECT_ROOT
+from app.models.import_job import ImportJob, JobStatus
 from app.models.user import Role, TokenScope
 from tests.accounts import bearer, make_api_token, make_institution, make_user
 from tests.recommendations.factories import recommendation_payload
@@ -69,6 +71,13 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
     token_id, _ = await make_api_token(app, await make_user(app, Role.admin), TokenScope.read)
     created = await admin.post("/recommendations", json=recommendation_payload())
     assert created.status_code == 201, created.text
+    job = ImportJob(
+        id=uuid.uuid4(), status=JobStatus.succeeded, filename="export-full-en.json",
+        stored_path="/nonexistent", owns_file=False, dry_run=False, countries=[], processed=0,
+        resume_index=0, counts={}, errors=[],
+    )  # fmt: skip
+    async with app.state.sessionmaker() as session, session.begin():
+        session.add(job)
     theme = (await admin.get("/themes", params={"limit": 1})).json()["items"][0]
     group = (await admin.get("/affected-persons", params={"limit": 1})).json()["items"][0]
     return {
@@ -76,6 +85,7 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
         "institution_id": str(institution.id),
         "user_id": str(user.id),
         "token_id": str(token_id),
+        "job_id": str(job.id),
         "theme_id": theme["id"],
         "affected_person_id": group["id"],
         "number": "16",

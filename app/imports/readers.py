@@ -1,0 +1,201 @@
+"""Streaming readers for UHRI's JSON and Excel exports and rectrack's CSV template.
+
+Each yields (index, record) with the record in the JSON export's shape, whatever the format, and
+never holds the whole file in memory. A file that cannot be read raises FileFormatError.
+"""
+
+import codecs
+import csv
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+import ijson
+from openpyxl import load_workbook
+
+Format = Literal["json", "xlsx", "csv"]
+Record = dict[str, Any]
+
+# UHRI's 16 Excel columns (its own spelling) and the JSON key each one fills.
+EXCEL_COLUMNS = {
+    "Text": "Text",
+    "Countries Concerned": "Countries",
+    "Reccomending Body": "Body",
+    "Document Symbol": "Symbol",
+    "Themes": "Themes",
+    "Affected Persons": "AffectedPersons",
+    "Sdgs": "Sdgs",
+    "Document Publication Date": "PublicationDate",
+    "UPR Reccomending States": "UprRecommendingCountry",
+    "UPR Position": "UprPositions",
+    "Type": "AnnotationType",
+    "OHCHR Annotation Id": "AnnotationId",
+    "UPR Session": "UprSession",
+    "Regions Concerned": "Regions",
+    "Recommending Regions": "UprRecommendingRegions",
+    "Date of publication on UHRI": "PublicationDateOnUhri",
+}
+LIST_FIELDS = {
+    "Countries", "Themes", "AffectedPersons", "Sdgs", "UprRecommendingCountry", "UprPositions",
+    "UprSession", "Regions", "UprRecommendingRegions",
+}  # fmt: skip
+
+# rectrack's CSV template for recommendations no UN mechanism published (docs/import.md).
+CSV_COLUMNS = {
+    "id": "AnnotationId",
+    "text": "Text",
+    "countries": "Countries",
+    "body": "Body",
+    "symbol": "Symbol",
+    "type": "AnnotationType",
+    "publication_date": "PublicationDate",
+    "themes": "Themes",
+    "affected_persons": "AffectedPersons",
+    "sdgs": "Sdgs",
+    "upr_recommending_states": "UprRecommendingCountry",
+    "upr_position": "UprPositions",
+    "upr_session": "UprSession",
+    "upr_cycle": "UprCycle",
+}
+CSV_REQUIRED = {"id", "text", "countries", "body", "symbol", "publication_date"}
+
+# An .xlsx is a zip: refuse archives that would inflate beyond reason before opening them.
+MAX_UNZIPPED_BYTES = 2 * 1024**3
+MAX_COMPRESSION_RATIO = 200
+
+
+class FileFormatError(Exception):
+    """The file is not one rectrack can import; the message says why."""
+
+
+def detect_format(path: Path) -> Format:
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"["):
+        return "json"
+    if stripped.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise FileFormatError("The file is not UTF-8 text (UTF-16?); export it as UTF-8.")
+    first_line = stripped.split(b"\n", 1)[0].decode("utf-8", errors="replace").lower()
+    if "text" in first_line and ("," in first_line or ";" in first_line):
+        return "csv"
+    raise FileFormatError(
+        "Not a UHRI export: expected a JSON array, an Excel workbook (.xlsx) or rectrack's CSV "
+        "template."
+    )
+
+
+def read_records(path: Path, fmt: Format) -> Iterator[tuple[int, Record]]:
+    if fmt == "json":
+        return _read_json(path)
+    if fmt == "xlsx":
+        return _read_xlsx(path)
+    return _read_csv(path)
+
+
+def _read_json(path: Path) -> Iterator[tuple[int, Record]]:
+    with path.open("rb") as handle:
+        try:
+            for index, item in enumerate(ijson.items(_Utf8Checked(handle), "item", use_float=True)):
+                yield index, item if isinstance(item, dict) else {"_not_an_object": item}
+        except ijson.common.IncompleteJSONError as exc:
+            raise FileFormatError(f"The JSON is truncated or malformed: {exc}") from exc
+        except ijson.common.JSONError as exc:
+            raise FileFormatError(f"The JSON is malformed: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise FileFormatError(f"The file is not valid UTF-8 ({exc.reason}).") from exc
+
+
+class _Utf8Checked:
+    """Passes bytes through, failing on the first byte sequence that is not UTF-8 (yajl would
+    otherwise accept some)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._decoder.decode(data, final=not data)
+        return data
+
+
+def _check_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = 0
+            for info in archive.infolist():
+                total += info.file_size
+                ratio = info.file_size / max(info.compress_size, 1)
+                if total > MAX_UNZIPPED_BYTES or (
+                    info.file_size > 10 * 1024**2 and ratio > MAX_COMPRESSION_RATIO
+                ):
+                    raise FileFormatError(
+                        "The workbook would inflate to an unreasonable size (a zip bomb?)."
+                    )
+    except zipfile.BadZipFile as exc:
+        raise FileFormatError("The file looks like a zip archive but is not a valid one.") from exc
+
+
+def _split(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [part.strip() for part in str(value).replace("\r", "\n").split("\n") if part.strip()]
+
+
+def _read_xlsx(path: Path) -> Iterator[tuple[int, Record]]:
+    _check_zip(path)
+    handle = path.open("rb")  # a file object: openpyxl would judge a path by its extension
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        handle.close()
+        raise FileFormatError(f"The file is not a readable Excel workbook: {exc}") from exc
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
+        missing = [name for name in EXCEL_COLUMNS if name not in header]
+        if missing:
+            raise FileFormatError(
+                f"The workbook lacks UHRI's columns: {', '.join(missing)}. Found: "
+                f"{', '.join(h for h in header if h) or 'nothing'}."
+            )
+        positions = {EXCEL_COLUMNS[name]: header.index(name) for name in EXCEL_COLUMNS}
+        for index, row in enumerate(rows):
+            if not any(cell not in (None, "") for cell in row):
+                continue
+            record: Record = {}
+            for key, position in positions.items():
+                value = row[position] if position < len(row) else None
+                record[key] = _split(value) if key in LIST_FIELDS else value
+            yield index, record
+    finally:
+        workbook.close()
+        handle.close()
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, Record]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        try:
+            sample = handle.read(8192)
+            handle.seek(0)
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+            reader = csv.DictReader(handle, dialect=dialect)
+            header = {(name or "").strip().lower() for name in reader.fieldnames or []}
+            missing = sorted(CSV_REQUIRED - header)
+            if missing:
+                raise FileFormatError(f"The CSV lacks the columns: {', '.join(missing)}.")
+            for index, row in enumerate(reader):
+                record: Record = {}
+                for name, value in row.items():
+                    key = CSV_COLUMNS.get((name or "").strip().lower())
+                    if key is not None:
+                        record[key] = _split(value) if key in LIST_FIELDS else value
+                yield index, record
+        except UnicodeDecodeError as exc:
+            raise FileFormatError(f"The file is not valid UTF-8 ({exc.reason}).") from exc
+        except csv.Error as exc:
+            raise FileFormatError(f"The CSV is malformed: {exc}") from exc

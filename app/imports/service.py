@@ -1,0 +1,336 @@
+"""Import jobs: stored uploads, run in batches that each commit their own progress.
+
+A job first reads the whole file once, to count its records and to prove it can be read to the
+end (a truncated or malformed file fails the job before anything is written). Then it writes
+batches; each batch's records and the job's progress commit together, so that a job stopped at
+any point resumes after its last committed batch and never leaves a partial record.
+"""
+
+import asyncio
+import datetime as dt
+import logging
+import re
+import shutil
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.audit.service import record_event
+from app.auth.principal import Principal
+from app.imports.normalize import (
+    ImportRecord,
+    Lookups,
+    PendingLabels,
+    RecordProblem,
+    guess_language,
+    normalize,
+)
+from app.imports.readers import FileFormatError, Format, Record, detect_format, read_records
+from app.imports.writer import write_batch
+from app.models.base import utcnow
+from app.models.import_job import ImportJob, JobStatus
+from app.models.user import User
+from app.pagination import KeysetOrder, PageParams, paginate
+
+logger = logging.getLogger("rectrack.imports")
+
+BATCH_SIZE = 1000
+MAX_PROBLEMS_KEPT = 200
+STALE_AFTER = dt.timedelta(minutes=2)
+COUNT_KEYS = ("created", "updated", "unchanged", "skipped", "invalid")
+_LANG_IN_NAME = re.compile(r"[-_.](en|fr|es|ar|ru|zh)\.(json|xlsx|csv)$", re.IGNORECASE)
+
+NEWEST_FIRST = KeysetOrder[ImportJob](
+    name="imports", columns=[ImportJob.created_at, ImportJob.id], descending=True,
+    key=lambda j: [j.created_at, j.id], parsers=[dt.datetime.fromisoformat, uuid.UUID],
+)  # fmt: skip
+
+Progress = Callable[[ImportJob], Awaitable[None] | None]
+
+
+def safe_filename(name: str | None) -> str:
+    """A display name only: the last path part, without control characters."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    return "".join(c for c in base if c.isprintable())[:255] or "upload"
+
+
+def store_upload(source: BinaryIO, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as out:
+        shutil.copyfileobj(source, out, length=1024 * 1024)
+
+
+async def create_job(
+    session: AsyncSession,
+    *,
+    stored_path: Path,
+    filename: str,
+    dry_run: bool,
+    countries: list[str],
+    lang: str | None,
+    actor: Principal | None,
+    owns_file: bool = False,
+) -> ImportJob:
+    """Queue a job for a file already on disk. Raises FileFormatError for a file of no known
+    format, before anything is queued."""
+    fmt = detect_format(stored_path)
+    job = ImportJob(
+        id=uuid.uuid4(),
+        status=JobStatus.queued,
+        filename=filename,
+        stored_path=str(stored_path),
+        owns_file=owns_file,
+        format=fmt,
+        lang=lang or _lang_from_name(filename),
+        dry_run=dry_run,
+        countries=sorted(set(countries)),
+        processed=0,
+        resume_index=0,
+        counts=dict.fromkeys(COUNT_KEYS, 0),
+        errors=[],
+        created_by_id=actor.user.id if actor else None,
+        created_at=utcnow(),
+    )
+    session.add(job)
+    await session.flush()
+    return job
+
+
+def _lang_from_name(filename: str) -> str | None:
+    match = _LANG_IN_NAME.search(filename)
+    return match[1].lower() if match else None
+
+
+async def claim_next(sessionmaker: async_sessionmaker[AsyncSession]) -> uuid.UUID | None:
+    """Take the oldest queued job, or one whose worker stopped answering. Safe with several
+    workers: PostgreSQL skips rows another worker has locked, and the conditional UPDATE lets
+    only one worker win a job on any backend."""
+    now = utcnow()
+    claimable = or_(
+        ImportJob.status == JobStatus.queued,
+        and_(ImportJob.status == JobStatus.running, ImportJob.heartbeat_at < now - STALE_AFTER),
+    )
+    async with sessionmaker() as session, session.begin():
+        candidates = select(ImportJob.id).where(claimable).order_by(ImportJob.created_at).limit(5)
+        for job_id in (await session.scalars(candidates.with_for_update(skip_locked=True))).all():
+            won = await session.execute(
+                update(ImportJob)
+                .where(ImportJob.id == job_id, claimable)
+                .values(status=JobStatus.running, heartbeat_at=now)
+            )
+            if won.rowcount == 1:  # type: ignore[attr-defined]
+                return job_id
+    return None
+
+
+async def claim_job(sessionmaker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> bool:
+    """Claim one given job (the CLI runs the job it has just queued)."""
+    async with sessionmaker() as session, session.begin():
+        won = await session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job_id, ImportJob.status == JobStatus.queued)
+            .values(status=JobStatus.running, heartbeat_at=utcnow())
+        )
+        return bool(won.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass
+class _Survey:
+    total: int
+    lang: str
+
+
+def _survey(path: Path, fmt: Format, lang: str | None) -> _Survey:
+    """Read the whole file once: count its records, and guess its language if not known."""
+    total = 0
+    samples: list[str] = []
+    for _, raw in read_records(path, fmt):
+        total += 1
+        if lang is None and len(samples) < 50 and isinstance(raw.get("Text"), str):
+            samples.append(raw["Text"])
+    return _Survey(total, lang or (guess_language(samples) if samples else "en"))
+
+
+@dataclass
+class _Batch:
+    records: list[ImportRecord]
+    problems: list[dict[str, Any]]
+    counts: Counter[str]
+    last_index: int | None
+    pending: PendingLabels
+
+
+def _next_batch(
+    records: Iterator[tuple[int, Record]], lang: str, lookups: Lookups, countries: set[str]
+) -> _Batch:
+    """Read and normalize up to BATCH_SIZE records. Runs in a thread, beside the database
+    writing the batch before: it is CPU work, and the labels it meets first go with its batch."""
+    good: list[ImportRecord] = []
+    problems: list[dict[str, Any]] = []
+    counts: Counter[str] = Counter()
+    last: int | None = None
+    for index, raw in records:
+        last = index
+        try:
+            record = normalize(index, raw, lang, lookups)
+        except RecordProblem as problem:
+            counts["invalid"] += 1
+            problems.append({"index": index, "field": problem.field, "message": problem.message,
+                             "severity": "error"})  # fmt: skip
+        else:
+            problems += [{"index": index, "field": f, "message": m, "severity": "warning"}
+                         for f, m in record.warnings]  # fmt: skip
+            if countries and not countries.intersection(record.facts.countries):
+                counts["skipped"] += 1
+            else:
+                good.append(record)
+        if len(good) + sum(counts.values()) >= BATCH_SIZE:
+            break
+    return _Batch(good, problems, counts, last, lookups.take_pending())
+
+
+def _locate(problem: dict[str, Any], fmt: str | None) -> dict[str, Any]:
+    """Problems name a record by its index in a JSON array, or by its row in a sheet or CSV."""
+    if fmt == "json":
+        return problem
+    index = problem.pop("index")
+    return {"row": index + 2, **problem}  # row 1 holds the column names
+
+
+async def _actor(session: AsyncSession, job: ImportJob) -> Principal | None:
+    if job.created_by_id is None:
+        return None
+    user = await session.get(User, job.created_by_id)
+    return Principal(user=user, role=user.role, api_token_id=None, client=None) if user else None
+
+
+async def run_job(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    job_id: uuid.UUID,
+    progress: Progress | None = None,
+) -> ImportJob:
+    """Run (or resume) a claimed job to its end; returns the job as it finished."""
+    async with sessionmaker() as session:
+        job = await session.get_one(ImportJob, job_id)
+    path = Path(job.stored_path)
+    try:
+        fmt: Format = job.format or detect_format(path)  # type: ignore[assignment]
+        if job.total is None:
+            survey = await asyncio.to_thread(_survey, path, fmt, job.lang)
+            async with sessionmaker() as session, session.begin():
+                stored = await session.get_one(ImportJob, job_id)
+                stored.total, stored.lang, stored.format = survey.total, survey.lang, fmt
+                stored.started_at = stored.started_at or utcnow()
+                stored.heartbeat_at = utcnow()
+            job.total, job.lang = survey.total, survey.lang
+        await _run_batches(sessionmaker, job, path, fmt, progress)
+    except FileFormatError as exc:
+        finished = await _finish(sessionmaker, job_id, JobStatus.failed, str(exc))
+        _discard_upload(finished)
+        return finished
+    except Exception:
+        logger.exception("import job %s failed", job_id)
+        return await _finish(
+            sessionmaker, job_id, JobStatus.failed,
+            "The import stopped on an unexpected error; it can be run again.",
+        )  # fmt: skip
+    finished = await _finish(sessionmaker, job_id, JobStatus.succeeded, None)
+    _discard_upload(finished)
+    return finished
+
+
+def _discard_upload(job: ImportJob) -> None:
+    """An upload is of no more use once its job is done (a failed job's file, unless it failed
+    for its format, stays so that the job can be run again)."""
+    if job.owns_file:
+        Path(job.stored_path).unlink(missing_ok=True)
+
+
+async def _run_batches(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    job: ImportJob,
+    path: Path,
+    fmt: Format,
+    progress: Progress | None,
+) -> None:
+    async with sessionmaker() as session:
+        lookups = await Lookups.load(session)
+    records = (item for item in read_records(path, fmt) if item[0] >= job.resume_index)
+    countries = set(job.countries)
+    lang = job.lang or "en"
+    label = f"import {job.id} ({job.filename})"
+
+    def read_ahead() -> asyncio.Future[_Batch]:
+        return asyncio.ensure_future(
+            asyncio.to_thread(_next_batch, records, lang, lookups, countries)
+        )
+
+    upcoming = read_ahead()
+    while True:
+        batch = await upcoming
+        if batch.last_index is None:
+            return
+        # Normalize the next batch while this one is written.
+        upcoming = read_ahead()
+        good, problems, counts, last = batch.records, batch.problems, batch.counts, batch.last_index
+        try:
+            async with sessionmaker() as session, session.begin():
+                actor = await _actor(session, job)
+                result = await write_batch(
+                    session, good, lookups, batch.pending,
+                    dry_run=job.dry_run, actor=actor, job_label=label,
+                )  # fmt: skip
+                stored = await session.get_one(ImportJob, job.id, with_for_update=True)
+                merged = Counter(stored.counts) + counts + result.counts
+                stored.counts = {key: merged.get(key, 0) for key in COUNT_KEYS}
+                room = MAX_PROBLEMS_KEPT - len(stored.errors)
+                if room > 0 and problems:
+                    stored.errors = [*stored.errors, *(_locate(p, fmt) for p in problems[:room])]
+                stored.processed = stored.processed + sum(counts.values()) + len(good)
+                stored.resume_index = last + 1
+                stored.heartbeat_at = utcnow()
+                job.processed, job.resume_index = stored.processed, stored.resume_index
+                job.counts = stored.counts
+        except BaseException:
+            # Let the reader thread finish its batch before the file and lookups go away.
+            await asyncio.wait([upcoming])
+            raise
+        if progress is not None:
+            outcome = progress(job)
+            if outcome is not None:
+                await outcome
+
+
+async def _finish(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    job_id: uuid.UUID,
+    status: JobStatus,
+    message: str | None,
+) -> ImportJob:
+    async with sessionmaker() as session, session.begin():
+        job = await session.get_one(ImportJob, job_id, with_for_update=True)
+        job.status, job.message, job.finished_at = status, message, utcnow()
+        actor = await _actor(session, job)
+        changes: dict[str, dict[str, Any]] = {
+            "counts": {"before": None, "after": job.counts},
+            "file": {"before": None, "after": job.filename},
+            "dry_run": {"before": None, "after": job.dry_run},
+        }
+        action = "import" if status is JobStatus.succeeded else "import_failed"
+        await record_event(
+            session, actor, action, "import_job", str(job.id), changes,
+            actor_label=None if actor else "cli",
+        )  # fmt: skip
+    return job
+
+
+async def list_jobs(
+    session: AsyncSession, params: PageParams
+) -> tuple[list[ImportJob], str | None, int | None]:
+    return await paginate(session, select(ImportJob), NEWEST_FIRST, params)
