@@ -1,6 +1,18 @@
 """Entity tags for optimistic concurrency: every single resource carries one."""
 
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, Protocol, TypeVar
+
+from fastapi import Depends, Header
+
 from app.errors import PreconditionFailed, PreconditionRequired
+
+
+class Versioned(Protocol):
+    version: int
+
+
+V = TypeVar("V", bound=Versioned)
 
 
 def etag_for(version: int) -> str:
@@ -19,3 +31,18 @@ def check_if_match(if_match: str | None, current: str) -> None:
     raise PreconditionFailed(
         "The resource changed since you read it (ETag mismatch). Read it again and retry."
     )
+
+
+def if_matched(fetch: Callable[..., Coroutine[Any, Any, V]]) -> Any:
+    """A dependency giving what `fetch` gives, once If-Match names its current ETag."""
+
+    async def check(
+        resource: Annotated[V, Depends(fetch)],
+        if_match: Annotated[
+            str | None, Header(description="The ETag last read; required to change the resource.")
+        ] = None,
+    ) -> V:
+        check_if_match(if_match, etag_for(resource.version))
+        return resource
+
+    return Depends(check)

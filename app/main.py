@@ -9,20 +9,25 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app.actions.router import router as actions_router
 from app.api_tokens.router import router as api_tokens_router
+from app.assignments.router import router as assignments_router
 from app.audit.router import router as audit_router
 from app.auth.dependencies import current_principal
 from app.auth.router import router as auth_router
+from app.clusters.router import router as clusters_router
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
 from app.imports.router import router as imports_router
 from app.imports.worker import ImportWorker
+from app.indicators.router import router as indicators_router
 from app.institutions.router import router as institutions_router
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.migrations import head_revision
 from app.openapi import build_openapi
+from app.progress_updates.router import router as progress_updates_router
 from app.recommendations.router import router as recommendations_router
 from app.reference.router import router as reference_router
 from app.users.router import router as users_router
@@ -88,6 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_tokens_router,
         audit_router,
         imports_router,
+        clusters_router,
+        assignments_router,
+        actions_router,
+        indicators_router,
+        progress_updates_router,
     ):
         api.include_router(router)
     app.include_router(health_router)

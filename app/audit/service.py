@@ -38,7 +38,7 @@ async def record_event(
     action: str,
     entity_type: str,
     entity_id: str | None,
-    changes: Changes,
+    changes: dict[str, Any],
     *,
     client: str | None = None,
     actor_label: str | None = None,

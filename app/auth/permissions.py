@@ -16,6 +16,9 @@ class Permission(enum.StrEnum):
     read_account = "read_account"
     change_own_password = "change_own_password"
     run_imports = "run_imports"
+    plan = "plan"
+    report_progress = "report_progress"
+    validate_progress = "validate_progress"
 
 
 _EVERY_SIGNED_IN = {
@@ -27,7 +30,8 @@ _EVERY_SIGNED_IN = {
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.viewer: frozenset(_EVERY_SIGNED_IN),
-    Role.focal_point: frozenset(_EVERY_SIGNED_IN),
+    # A focal point's reports are further limited to its institution's assignments.
+    Role.focal_point: frozenset(_EVERY_SIGNED_IN | {Permission.report_progress}),
     Role.coordinator: frozenset(
         _EVERY_SIGNED_IN
         | {
@@ -36,6 +40,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.read_users,
             Permission.read_audit,
             Permission.run_imports,
+            Permission.plan,
+            Permission.report_progress,
+            Permission.validate_progress,
         }
     ),
     Role.admin: frozenset(Permission),

@@ -1,11 +1,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends
 
 from app.db import SessionDep
 from app.errors import NotFound
-from app.etag import check_if_match, etag_for
+from app.etag import if_matched
 from app.models.institution import Institution
 
 
@@ -19,12 +19,4 @@ async def institution_by_id(session: SessionDep, institution_id: uuid.UUID) -> I
 InstitutionDep = Annotated[Institution, Depends(institution_by_id)]
 
 
-async def institution_if_match(
-    institution: InstitutionDep,
-    if_match: Annotated[str | None, Header(description="The ETag last read.")] = None,
-) -> Institution:
-    check_if_match(if_match, etag_for(institution.version))
-    return institution
-
-
-MatchedInstitutionDep = Annotated[Institution, Depends(institution_if_match)]
+MatchedInstitutionDep = Annotated[Institution, if_matched(institution_by_id)]

@@ -1,11 +1,16 @@
 """ORM models, one module per aggregate. Importing this package registers them all on Base."""
 
 from app.models import (
+    action,
+    assignment,
     audit,
+    cluster,
     country,
     import_job,
+    indicator,
     institution,
     mechanism,
+    progress_update,
     recommendation,
     sdg,
     taxonomy,
@@ -15,11 +20,16 @@ from app.models.base import Base
 
 __all__ = [
     "Base",
+    "action",
+    "assignment",
     "audit",
+    "cluster",
     "country",
     "import_job",
+    "indicator",
     "institution",
     "mechanism",
+    "progress_update",
     "recommendation",
     "sdg",
     "taxonomy",

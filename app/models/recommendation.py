@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, RankedEnum, UTCDateTime, utcnow
+from app.models.cluster import ClusterRecommendation
 from app.models.mechanism import Mechanism
 from app.models.taxonomy import AffectedPerson, Theme
 
@@ -111,6 +112,8 @@ class Recommendation(Base):
     sdg_target_links: Mapped[list["RecommendationSdgTarget"]] = relationship(
         cascade="all, delete-orphan", lazy="raise"
     )
+    # Membership is written by the clusters feature; a recommendation only reads it.
+    cluster_links: Mapped[list[ClusterRecommendation]] = relationship(lazy="raise", viewonly=True)
 
 
 class RecommendationCountry(Base):

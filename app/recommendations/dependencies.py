@@ -3,11 +3,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends
 
 from app.db import SessionDep
 from app.errors import NotFound
-from app.etag import check_if_match, etag_for
+from app.etag import if_matched
 from app.models.recommendation import Recommendation
 from app.recommendations import service
 
@@ -22,14 +22,4 @@ async def recommendation_by_id(session: SessionDep, recommendation_id: uuid.UUID
 RecommendationDep = Annotated[Recommendation, Depends(recommendation_by_id)]
 
 
-async def recommendation_if_match(
-    rec: RecommendationDep,
-    if_match: Annotated[
-        str | None, Header(description="The ETag last read; required to change the resource.")
-    ] = None,
-) -> Recommendation:
-    check_if_match(if_match, etag_for(rec.version))
-    return rec
-
-
-MatchedRecommendationDep = Annotated[Recommendation, Depends(recommendation_if_match)]
+MatchedRecommendationDep = Annotated[Recommendation, if_matched(recommendation_by_id)]

@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import SessionDep
 from app.errors import FieldProblem, UnprocessableEntity
+from app.models.assignment import Assignment
+from app.models.cluster import Cluster, ClusterRecommendation
 from app.models.country import Country
+from app.models.institution import Institution
 from app.models.mechanism import Mechanism, MechanismType
 from app.models.recommendation import (
     Priority,
@@ -60,6 +63,8 @@ class RecommendationFilters:
     published_to: dt.date | None = None
     archived: bool = False
     search_terms: Sequence[str] = ()
+    cluster: Sequence[uuid.UUID] = ()
+    institution: Sequence[uuid.UUID] = ()
 
     def apply(self, stmt: Select[Any], dialect: str) -> Select[Any]:
         return stmt.where(*self.conditions(dialect))
@@ -92,6 +97,8 @@ class RecommendationFilters:
                 RecommendationAffectedPerson.affected_person_id,
                 self.affected_person,
             ),
+            (ClusterRecommendation, ClusterRecommendation.cluster_id, self.cluster),
+            (Assignment, Assignment.institution_id, self.institution),
         ]
         for link, col, values in links:
             if values:
@@ -153,6 +160,10 @@ async def recommendation_filters(
         str | None,
         Query(max_length=500, description='Words or "phrases" to find in any language\'s text'),
     ] = None,
+    cluster: Annotated[list[uuid.UUID] | None, Many] = None,
+    institution: Annotated[
+        list[uuid.UUID] | None, Query(description="Assigned to this institution")
+    ] = None,
 ) -> RecommendationFilters:
     countries = [c.upper() for c in country or []]
     mechanism_codes = list(mechanism or [])
@@ -167,6 +178,12 @@ async def recommendation_filters(
                 "affected_person",
                 "affected-persons group",
                 await _unknown(session, AffectedPerson.id, affected_person or []),
+            ),
+            ("cluster", "cluster", await _unknown(session, Cluster.id, cluster or [])),
+            (
+                "institution",
+                "institution",
+                await _unknown(session, Institution.id, institution or []),
             ),
         ]
         for value in unknown
@@ -207,6 +224,8 @@ async def recommendation_filters(
         published_to=published_to,
         archived=archived,
         search_terms=parse_terms(q) if q else (),
+        cluster=cluster or (),
+        institution=institution or (),
     )
 
 

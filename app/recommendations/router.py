@@ -18,6 +18,8 @@ from app.recommendations import service
 from app.recommendations.dependencies import MatchedRecommendationDep, RecommendationDep
 from app.recommendations.filters import RecommendationFiltersDep
 from app.recommendations.schemas import (
+    BulkPriority,
+    BulkResult,
     RecommendationCreate,
     RecommendationRead,
     RecommendationUpdate,
@@ -62,6 +64,16 @@ async def create_recommendation(
         request.url_for("get_recommendation", recommendation_id=rec.id)
     )
     return RecommendationRead.build(rec, lang)
+
+
+@router.post(
+    "/bulk-update",
+    summary="Set the priority of many recommendations (one transaction, all or nothing)",
+    responses=problem_responses(403),
+)
+async def bulk_update(session: SessionDep, actor: Editor, data: BulkPriority) -> BulkResult:
+    updated = await service.bulk_set_priority(session, data.ids, data.priority, actor)
+    return BulkResult(updated=updated)
 
 
 @router.get("/{recommendation_id}", summary="One recommendation", responses=problem_responses(404))

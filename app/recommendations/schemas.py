@@ -98,6 +98,17 @@ class RecommendationUpdate(BaseModel):
         return self
 
 
+class BulkPriority(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
+    priority: Priority | None
+
+
+class BulkResult(BaseModel):
+    updated: int
+
+
 class UprRead(BaseModel):
     position: UprPosition | None
     recommending_states: list[str]
@@ -170,7 +181,14 @@ class RecommendationRead(BaseModel):
                 (t.target_code for t in rec.sdg_target_links), key=target_sort_order
             ),
             priority=rec.priority,
-            clusters=[],
+            clusters=sorted(
+                (
+                    ClusterRef(id=link.cluster.id, name=link.cluster.name)
+                    for link in rec.cluster_links
+                    if not link.cluster.archived
+                ),
+                key=lambda ref: ref.name,
+            ),
             status=rec.status,
             archived=rec.archived,
             created_at=rec.created_at,

@@ -15,6 +15,7 @@ from app.auth.principal import Principal
 from app.db import flush_or_conflict
 from app.errors import Conflict, FieldProblem, UnprocessableEntity
 from app.models.base import utcnow
+from app.models.cluster import ClusterRecommendation
 from app.models.country import Country
 from app.models.mechanism import Mechanism, MechanismType
 from app.models.recommendation import (
@@ -32,6 +33,7 @@ from app.models.recommendation import (
 from app.models.sdg import SdgTarget
 from app.models.taxonomy import AffectedPerson, Theme
 from app.pagination import KeysetOrder, PageParams, paginate
+from app.planning.references import require_existing
 from app.recommendations.filters import RecommendationFilters
 from app.recommendations.schemas import (
     RecommendationCreate,
@@ -51,6 +53,7 @@ LOAD_FOR_READ = (
     ),
     selectinload(Recommendation.sdg_goal_links),
     selectinload(Recommendation.sdg_target_links),
+    selectinload(Recommendation.cluster_links).selectinload(ClusterRecommendation.cluster),
 )
 
 SortName = Literal[
@@ -430,3 +433,29 @@ async def write_search_document(session: AsyncSession, rec: Recommendation) -> N
         .where(RecommendationSearch.recommendation_id == rec.id)
         .values(document=search_document(rec.symbol, rec.paragraph, rec.text))
     )
+
+
+async def bulk_set_priority(
+    session: AsyncSession, ids: list[uuid.UUID], priority: Priority | None, actor: Principal
+) -> int:
+    """Set the priority of many recommendations in one transaction; each change is audited."""
+    wanted = await require_existing(session, Recommendation.id, ids, "ids", "recommendation")
+    changed = 0
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        recs = (
+            await session.scalars(select(Recommendation).where(Recommendation.id.in_(chunk)))
+        ).all()
+        for rec in recs:
+            if rec.priority == priority:
+                continue
+            before = rec.priority
+            rec.priority = priority
+            rec.updated_at = utcnow()
+            changed += 1
+            await record_event(
+                session, actor, "update", "recommendation", str(rec.id),
+                {"priority": {"before": before, "after": priority}},
+            )  # fmt: skip
+        await flush_or_conflict(session)
+    return changed

@@ -1,11 +1,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends
 
 from app.db import SessionDep
 from app.errors import NotFound
-from app.etag import check_if_match, etag_for
+from app.etag import if_matched
 from app.models.user import User
 
 
@@ -19,12 +19,4 @@ async def user_by_id(session: SessionDep, user_id: uuid.UUID) -> User:
 UserDep = Annotated[User, Depends(user_by_id)]
 
 
-async def user_if_match(
-    user: UserDep,
-    if_match: Annotated[str | None, Header(description="The ETag last read.")] = None,
-) -> User:
-    check_if_match(if_match, etag_for(user.version))
-    return user
-
-
-MatchedUserDep = Annotated[User, Depends(user_if_match)]
+MatchedUserDep = Annotated[User, if_matched(user_by_id)]

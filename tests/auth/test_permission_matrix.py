@@ -37,9 +37,12 @@ def test_every_operation_of_the_openapi_document_is_in_the_matrix(app: FastAPI) 
                 assert f"{method.upper()} {path}" in documented
 
 
-async def _caller_headers(app: FastAPI, caller: str) -> dict[str, str]:
+async def _caller_headers(app: FastAPI, caller: str, institution: uuid.UUID) -> dict[str, str]:
+    """Headers for one kind of caller; a focal point belongs to the world's assigned institution."""
     if caller == "anonymous":
         return {}
+    if caller == "focal_point":
+        return bearer(app, await make_user(app, Role.focal_point, institution_id=institution))
     if caller in {r.value for r in Role}:
         return bearer(app, await make_user(app, Role(caller)))
     if caller == "read token":
@@ -71,6 +74,26 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
     token_id, _ = await make_api_token(app, await make_user(app, Role.admin), TokenScope.read)
     created = await admin.post("/recommendations", json=recommendation_payload())
     assert created.status_code == 201, created.text
+    rec_id = created.json()["id"]
+    planned = {
+        "cluster": await admin.post(
+            "/clusters", json={"name": "C", "recommendation_ids": [rec_id]}
+        ),
+        "assignment": await admin.post(
+            "/assignments",
+            json={"recommendation_id": rec_id, "institution_id": str(institution.id)},
+        ),
+        "action": await admin.post("/actions", json={"title": "A", "recommendation_ids": [rec_id]}),
+        "indicator": await admin.post(
+            "/indicators", json={"name": "I", "recommendation_ids": [rec_id]}
+        ),
+        "update": await admin.post(
+            f"/recommendations/{rec_id}/progress-updates",
+            json={"assessment": "in_progress", "institution_id": str(institution.id)},
+        ),
+    }
+    for response in planned.values():
+        assert response.status_code == 201, response.text
     job = ImportJob(
         id=uuid.uuid4(), status=JobStatus.succeeded, filename="export-full-en.json",
         stored_path="/nonexistent", owns_file=False, dry_run=False, countries=[], processed=0,
@@ -86,6 +109,11 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
         "user_id": str(user.id),
         "token_id": str(token_id),
         "job_id": str(job.id),
+        "cluster_id": planned["cluster"].json()["id"],
+        "assignment_id": planned["assignment"].json()["id"],
+        "action_id": planned["action"].json()["id"],
+        "indicator_id": planned["indicator"].json()["id"],
+        "update_id": planned["update"].json()["id"],
         "theme_id": theme["id"],
         "affected_person_id": group["id"],
         "number": "16",
@@ -97,7 +125,7 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
 @pytest.mark.parametrize("caller", [*CALLERS, *BAD_CREDENTIALS])
 async def test_every_operation_as(app: FastAPI, admin: AsyncClient, caller: str) -> None:
     world = await _world(app, admin)
-    headers = await _caller_headers(app, caller)
+    headers = await _caller_headers(app, caller, uuid.UUID(world["institution_id"]))
     transport = ASGITransport(app=app, raise_app_exceptions=False)
     mismatches = []
     async with AsyncClient(transport=transport, base_url="http://test", headers=headers) as http:

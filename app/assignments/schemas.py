@@ -1,0 +1,67 @@
+import datetime as dt
+import uuid
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.clusters.schemas import RecommendationIds
+from app.models.assignment import Assignment, AssignmentRole
+
+
+class _Dates(BaseModel):
+    start_date: dt.date | None = None
+    due_date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _start_before_due(self) -> Self:
+        if self.start_date and self.due_date and self.start_date > self.due_date:
+            raise ValueError("start_date is after due_date")
+        return self
+
+
+class AssignmentCreate(_Dates):
+    model_config = ConfigDict(extra="forbid")
+
+    recommendation_id: uuid.UUID
+    institution_id: uuid.UUID
+    role: AssignmentRole = AssignmentRole.lead
+    focal_point_id: uuid.UUID | None = None
+
+
+class AssignmentUpdate(_Dates):
+    model_config = ConfigDict(extra="forbid")
+
+    role: AssignmentRole | None = None
+    focal_point_id: uuid.UUID | None = None
+
+
+class AssignmentBulk(_Dates):
+    model_config = ConfigDict(extra="forbid")
+
+    recommendation_ids: RecommendationIds
+    institution_id: uuid.UUID
+    role: AssignmentRole = AssignmentRole.lead
+    focal_point_id: uuid.UUID | None = None
+
+
+class AssignmentBulkResult(BaseModel):
+    created: int
+    updated: int
+    assignment_ids: list[uuid.UUID] = Field(description="One per recommendation, in the order sent")
+
+
+class AssignmentRead(BaseModel):
+    id: uuid.UUID
+    recommendation_id: uuid.UUID
+    institution_id: uuid.UUID
+    role: AssignmentRole
+    start_date: dt.date | None
+    due_date: dt.date | None
+    focal_point_id: uuid.UUID | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+    @classmethod
+    def build(cls, assignment: Assignment) -> "AssignmentRead":
+        return cls.model_validate(assignment, from_attributes=True)

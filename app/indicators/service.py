@@ -1,0 +1,229 @@
+"""Indicators and their measurements; latest values come from SQL, not from loading them all."""
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import diff, record_event
+from app.auth.principal import Principal
+from app.db import flush_or_conflict
+from app.errors import UnprocessableEntity
+from app.indicators.schemas import IndicatorCreate, IndicatorUpdate, MeasurementCreate
+from app.models.action import Action, ActionRecommendation
+from app.models.base import utcnow
+from app.models.indicator import Indicator, IndicatorAction, IndicatorRecommendation, Measurement
+from app.models.recommendation import Recommendation
+from app.pagination import KeysetOrder, PageParams, paginate
+from app.planning.access import require_assigned
+from app.planning.references import require_existing
+
+BY_NAME = KeysetOrder[Indicator](
+    name="indicators", columns=[Indicator.name, Indicator.id], descending=False,
+    key=lambda i: [i.name, i.id], parsers=[str, uuid.UUID],
+)  # fmt: skip
+BY_DATE = KeysetOrder[Measurement](
+    name="measurements", columns=[Measurement.date, Measurement.id], descending=False,
+    key=lambda m: [m.date, m.id], parsers=[dt.date.fromisoformat, uuid.UUID],
+)  # fmt: skip
+Links = tuple[list[uuid.UUID], list[uuid.UUID]]
+
+
+async def links(session: AsyncSession, indicator_ids: list[uuid.UUID]) -> dict[uuid.UUID, Links]:
+    found: dict[uuid.UUID, Links] = defaultdict(lambda: ([], []))
+    if not indicator_ids:
+        return found
+    for model, column, slot in (
+        (IndicatorRecommendation, IndicatorRecommendation.recommendation_id, 0),
+        (IndicatorAction, IndicatorAction.action_id, 1),
+    ):
+        rows = await session.execute(
+            select(model.indicator_id, column)
+            .where(model.indicator_id.in_(indicator_ids))
+            .order_by(column)
+        )
+        for indicator_id, linked_id in rows.all():
+            found[indicator_id][slot].append(linked_id)
+    return found
+
+
+async def latest_measurements(
+    session: AsyncSession, indicator_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[dt.date, float]]:
+    """Each indicator's measurement with the latest date (the latest recorded, on a tie)."""
+    if not indicator_ids:
+        return {}
+    ranked = (
+        select(
+            Measurement.indicator_id,
+            Measurement.date,
+            Measurement.value,
+            func.row_number()
+            .over(
+                partition_by=Measurement.indicator_id,
+                order_by=(Measurement.date.desc(), Measurement.created_at.desc()),
+            )
+            .label("position"),
+        )
+        .where(Measurement.indicator_id.in_(indicator_ids))
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ranked.c.indicator_id, ranked.c.date, ranked.c.value).where(ranked.c.position == 1)
+    )
+    return {indicator_id: (date, value) for indicator_id, date, value in rows.all()}
+
+
+def _audit_view(indicator: Indicator, linked: Links) -> dict[str, Any]:
+    view = {
+        column: getattr(indicator, column)
+        for column in ("name", "unit", "baseline", "baseline_date", "target", "target_date",
+                       "direction", "sdg_indicator", "source")
+    }  # fmt: skip
+    for key in ("baseline_date", "target_date"):
+        view[key] = view[key].isoformat() if view[key] else None
+    view["direction"] = str(view["direction"])
+    view["recommendation_ids"] = [str(i) for i in linked[0]]
+    view["action_ids"] = [str(i) for i in linked[1]]
+    return view
+
+
+async def _link(
+    session: AsyncSession, indicator_id: uuid.UUID, rec_ids: list[uuid.UUID] | None,
+    action_ids: list[uuid.UUID] | None,
+) -> None:  # fmt: skip
+    if rec_ids is not None:
+        ids = await require_existing(
+            session, Recommendation.id, rec_ids, "recommendation_ids", "recommendation"
+        )
+        await session.execute(
+            delete(IndicatorRecommendation).where(
+                IndicatorRecommendation.indicator_id == indicator_id
+            )
+        )
+        if ids:
+            await session.execute(
+                insert(IndicatorRecommendation),
+                [{"indicator_id": indicator_id, "recommendation_id": i} for i in ids],
+            )
+    if action_ids is not None:
+        ids = await require_existing(session, Action.id, action_ids, "action_ids", "action")
+        await session.execute(
+            delete(IndicatorAction).where(IndicatorAction.indicator_id == indicator_id)
+        )
+        if ids:
+            await session.execute(
+                insert(IndicatorAction),
+                [{"indicator_id": indicator_id, "action_id": i} for i in ids],
+            )
+
+
+async def create_indicator(
+    session: AsyncSession, data: IndicatorCreate, actor: Principal
+) -> Indicator:
+    indicator = Indicator(
+        id=uuid.uuid4(), **data.model_dump(exclude={"recommendation_ids", "action_ids"})
+    )
+    session.add(indicator)
+    await flush_or_conflict(session)
+    await _link(session, indicator.id, data.recommendation_ids, data.action_ids)
+    linked = (await links(session, [indicator.id]))[indicator.id]
+    await record_event(
+        session,
+        actor,
+        "create",
+        "indicator",
+        str(indicator.id),
+        diff({}, _audit_view(indicator, linked)),
+    )
+    return indicator
+
+
+async def update_indicator(
+    session: AsyncSession, indicator: Indicator, data: IndicatorUpdate, actor: Principal
+) -> Indicator:
+    sent = data.model_dump(exclude_unset=True)
+    for field in ("name", "direction"):
+        if field in sent and sent[field] is None:
+            raise UnprocessableEntity.for_field(f"body.{field}", f"{field} cannot be null")
+    before = _audit_view(indicator, (await links(session, [indicator.id]))[indicator.id])
+    for field, value in sent.items():
+        if field not in ("recommendation_ids", "action_ids"):
+            setattr(indicator, field, value)
+    indicator.updated_at = utcnow()
+    await _link(session, indicator.id, data.recommendation_ids, data.action_ids)
+    await flush_or_conflict(session)
+    after = _audit_view(indicator, (await links(session, [indicator.id]))[indicator.id])
+    await record_event(
+        session, actor, "update", "indicator", str(indicator.id), diff(before, after)
+    )
+    return indicator
+
+
+async def add_measurement(
+    session: AsyncSession, indicator: Indicator, data: MeasurementCreate, actor: Principal
+) -> Measurement:
+    """A focal point measures where its institution is assigned to one of the indicator's
+    recommendations or their actions' recommendations, or is responsible for one of its actions."""
+    rec_ids, action_ids = (await links(session, [indicator.id]))[indicator.id]
+    if action_ids:
+        rows = await session.execute(
+            select(Action.institution_id, ActionRecommendation.recommendation_id)
+            .join(ActionRecommendation, ActionRecommendation.action_id == Action.id, isouter=True)
+            .where(Action.id.in_(action_ids))
+        )
+        pairs = rows.all()
+        rec_ids = [*rec_ids, *(rec for _, rec in pairs if rec)]
+        institutions = {inst for inst, _ in pairs if inst}
+        owner = actor.institution_id if actor.institution_id in institutions else None
+    else:
+        owner = None
+    await require_assigned(session, actor, rec_ids, also_institution=owner)
+    measurement = Measurement(
+        id=uuid.uuid4(), indicator_id=indicator.id, created_by_id=actor.user.id,
+        created_at=utcnow(), **data.model_dump(),
+    )  # fmt: skip
+    session.add(measurement)
+    await flush_or_conflict(session)
+    changes = {"date": {"before": None, "after": data.date.isoformat()},
+               "value": {"before": None, "after": data.value}}  # fmt: skip
+    await record_event(session, actor, "measure", "indicator", str(indicator.id), changes)
+    return measurement
+
+
+async def list_indicators(
+    session: AsyncSession,
+    *,
+    recommendation: uuid.UUID | None,
+    action: uuid.UUID | None,
+    sdg_indicator: str | None,
+    params: PageParams,
+) -> tuple[list[Indicator], str | None, int | None]:
+    stmt = select(Indicator)
+    if recommendation is not None:
+        stmt = stmt.where(
+            Indicator.id.in_(
+                select(IndicatorRecommendation.indicator_id).where(
+                    IndicatorRecommendation.recommendation_id == recommendation
+                )
+            )
+        )
+    if action is not None:
+        stmt = stmt.where(
+            Indicator.id.in_(
+                select(IndicatorAction.indicator_id).where(IndicatorAction.action_id == action)
+            )
+        )
+    if sdg_indicator is not None:
+        stmt = stmt.where(Indicator.sdg_indicator == sdg_indicator)
+    return await paginate(session, stmt, BY_NAME, params)
+
+
+async def list_measurements(
+    session: AsyncSession, indicator_id: uuid.UUID, params: PageParams
+) -> tuple[list[Measurement], str | None, int | None]:
+    stmt = select(Measurement).where(Measurement.indicator_id == indicator_id)
+    return await paginate(session, stmt, BY_DATE, params)

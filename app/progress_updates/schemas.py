@@ -1,0 +1,66 @@
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.models.progress_update import Assessment, ProgressUpdate, UpdateState
+
+Narrative = Annotated[str, StringConstraints(max_length=20_000)]
+Link = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://\S+$")
+]
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+class ProgressUpdateCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assessment: Assessment
+    narrative: Narrative | None = None
+    evidence: list[Link] = Field(default_factory=list, max_length=50)
+    institution_id: uuid.UUID | None = Field(
+        default=None, description="Who reports; a focal point always reports for its own"
+    )
+
+
+class ProgressUpdateEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assessment: Assessment | None = None
+    narrative: Narrative | None = None
+    evidence: list[Link] | None = Field(default=None, max_length=50)
+
+
+class Review(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: Comment | None = None
+
+
+class Rejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: Comment
+
+
+class ProgressUpdateRead(BaseModel):
+    id: uuid.UUID
+    recommendation_id: uuid.UUID
+    assessment: Assessment
+    narrative: str | None
+    evidence: list[str]
+    state: UpdateState
+    author_id: uuid.UUID | None
+    institution_id: uuid.UUID | None
+    submitted_at: dt.datetime | None
+    reviewed_by_id: uuid.UUID | None
+    review_comment: str | None
+    validated_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+    @classmethod
+    def build(cls, update: ProgressUpdate) -> "ProgressUpdateRead":
+        return cls.model_validate(update, from_attributes=True)

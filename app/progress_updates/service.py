@@ -1,0 +1,187 @@
+"""Progress updates and their review: draft → submitted → validated | rejected.
+
+A rejected update can be edited and submitted again; a validated one is final, and only
+validated updates count towards a recommendation's status and the progress figures.
+"""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import diff, record_event
+from app.auth.principal import Principal
+from app.db import flush_or_conflict
+from app.errors import Conflict, Forbidden, UnprocessableEntity
+from app.models.base import utcnow
+from app.models.institution import Institution
+from app.models.progress_update import ProgressUpdate, UpdateState
+from app.models.recommendation import Recommendation
+from app.models.user import Role
+from app.pagination import KeysetOrder, PageParams, paginate
+from app.planning.access import require_assigned
+from app.planning.status import refresh_status
+from app.progress_updates.schemas import (
+    ProgressUpdateCreate,
+    ProgressUpdateEdit,
+    ProgressUpdateRead,
+)
+
+NEWEST_FIRST = KeysetOrder[ProgressUpdate](
+    name="updates", columns=[ProgressUpdate.created_at, ProgressUpdate.id], descending=True,
+    key=lambda u: [u.created_at, u.id], parsers=[dt.datetime.fromisoformat, uuid.UUID],
+)  # fmt: skip
+_EDITABLE = (UpdateState.draft, UpdateState.rejected)
+
+
+def _audit_view(update: ProgressUpdate) -> dict[str, Any]:
+    return ProgressUpdateRead.build(update).model_dump(
+        mode="json", exclude={"id", "created_at", "updated_at", "version"}
+    )
+
+
+def visible_to(principal: Principal | None) -> Any:
+    """What a caller may read: the public sees validated updates only."""
+    return None if principal is not None else ProgressUpdate.state == UpdateState.validated
+
+
+async def _require_reporter(
+    session: AsyncSession, update: ProgressUpdate, actor: Principal
+) -> None:
+    if actor.role in (Role.admin, Role.coordinator):
+        return
+    if update.institution_id != actor.institution_id:
+        raise Forbidden("This update was reported by another institution.")
+    await require_assigned(session, actor, [update.recommendation_id])
+
+
+async def create_update(
+    session: AsyncSession, rec: Recommendation, data: ProgressUpdateCreate, actor: Principal
+) -> ProgressUpdate:
+    institution_id = data.institution_id
+    if actor.role not in (Role.admin, Role.coordinator):
+        if institution_id is not None and institution_id != actor.institution_id:
+            raise Forbidden("A focal point reports for its own institution only.")
+        institution_id = actor.institution_id
+        await require_assigned(session, actor, [rec.id])
+    elif institution_id is not None and await session.get(Institution, institution_id) is None:
+        raise UnprocessableEntity.for_field(
+            "body.institution_id", f"unknown institution: {institution_id}", "unknown"
+        )
+    update = ProgressUpdate(
+        id=uuid.uuid4(), recommendation_id=rec.id, assessment=data.assessment,
+        narrative=data.narrative, evidence=list(data.evidence), state=UpdateState.draft,
+        author_id=actor.user.id, institution_id=institution_id,
+    )  # fmt: skip
+    session.add(update)
+    await flush_or_conflict(session)
+    await record_event(
+        session, actor, "create", "progress_update", str(update.id), diff({}, _audit_view(update))
+    )
+    return update
+
+
+async def edit_update(
+    session: AsyncSession, update: ProgressUpdate, data: ProgressUpdateEdit, actor: Principal
+) -> ProgressUpdate:
+    await _require_reporter(session, update, actor)
+    if update.state not in _EDITABLE:
+        raise Conflict(f"A {update.state} update cannot be edited; only drafts and rejected ones.")
+    sent = data.model_dump(exclude_unset=True)
+    if "assessment" in sent and sent["assessment"] is None:
+        raise UnprocessableEntity.for_field("body.assessment", "assessment cannot be null")
+    before = _audit_view(update)
+    for field, value in sent.items():
+        setattr(update, field, value if value is not None or field != "evidence" else [])
+    update.updated_at = utcnow()
+    await flush_or_conflict(session)
+    await record_event(
+        session,
+        actor,
+        "update",
+        "progress_update",
+        str(update.id),
+        diff(before, _audit_view(update)),
+    )
+    return update
+
+
+async def _move(
+    session: AsyncSession,
+    update: ProgressUpdate,
+    actor: Principal,
+    *,
+    allowed_from: tuple[UpdateState, ...],
+    to: UpdateState,
+    comment: str | None = None,
+) -> ProgressUpdate:
+    if update.state not in allowed_from:
+        raise Conflict(
+            f"A {update.state} update cannot become {to}; it must be "
+            f"{' or '.join(str(s) for s in allowed_from)}."
+        )
+    before = _audit_view(update)
+    now = utcnow()
+    update.state = to
+    if to is UpdateState.submitted:
+        update.submitted_at = now
+    else:
+        update.reviewed_by_id = actor.user.id
+        update.review_comment = comment
+        update.validated_at = now if to is UpdateState.validated else None
+    update.updated_at = now
+    await flush_or_conflict(session)
+    action = {"submitted": "submit", "validated": "validate", "rejected": "reject"}[str(to)]
+    await record_event(
+        session, actor, action, "progress_update", str(update.id), diff(before, _audit_view(update))
+    )
+    if to is UpdateState.validated:
+        await refresh_status(session, [update.recommendation_id])
+    return update
+
+
+async def submit(session: AsyncSession, update: ProgressUpdate, actor: Principal) -> ProgressUpdate:
+    await _require_reporter(session, update, actor)
+    return await _move(session, update, actor, allowed_from=_EDITABLE, to=UpdateState.submitted)
+
+
+async def validate(
+    session: AsyncSession, update: ProgressUpdate, actor: Principal, comment: str | None
+) -> ProgressUpdate:
+    return await _move(
+        session, update, actor, allowed_from=(UpdateState.submitted,), to=UpdateState.validated,
+        comment=comment,
+    )  # fmt: skip
+
+
+async def reject(
+    session: AsyncSession, update: ProgressUpdate, actor: Principal, comment: str
+) -> ProgressUpdate:
+    return await _move(
+        session, update, actor, allowed_from=(UpdateState.submitted,), to=UpdateState.rejected,
+        comment=comment,
+    )  # fmt: skip
+
+
+async def list_updates(
+    session: AsyncSession,
+    principal: Principal | None,
+    *,
+    recommendation: uuid.UUID | None,
+    institution: uuid.UUID | None,
+    state: UpdateState | None,
+    params: PageParams,
+) -> tuple[list[ProgressUpdate], str | None, int | None]:
+    stmt = select(ProgressUpdate)
+    visible = visible_to(principal)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if recommendation is not None:
+        stmt = stmt.where(ProgressUpdate.recommendation_id == recommendation)
+    if institution is not None:
+        stmt = stmt.where(ProgressUpdate.institution_id == institution)
+    if state is not None:
+        stmt = stmt.where(ProgressUpdate.state == state)
+    return await paginate(session, stmt, NEWEST_FIRST, params)
