@@ -27,6 +27,7 @@ from app.institutions.router import router as institutions_router
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.migrations import head_revision
 from app.openapi import build_openapi
+from app.progress.router import router as progress_router
 from app.progress_updates.router import router as progress_updates_router
 from app.recommendations.router import router as recommendations_router
 from app.reference.router import router as reference_router
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         actions_router,
         indicators_router,
         progress_updates_router,
+        progress_router,
     ):
         api.include_router(router)
     app.include_router(health_router)

@@ -14,7 +14,10 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.imports.bulk import bulk_insert
+from app.models.action import Action, ActionRecommendation
+from app.models.assignment import Assignment
 from app.models.country import Country
+from app.models.institution import Institution
 from app.models.mechanism import Mechanism, MechanismType
 from app.models.recommendation import (
     Recommendation,
@@ -25,6 +28,7 @@ from app.models.recommendation import (
     RecommendationSearch,
     RecommendationTheme,
     RecommendingState,
+    Status,
 )
 from app.models.sdg import SdgTarget
 from app.models.taxonomy import AffectedPerson, Theme
@@ -142,7 +146,8 @@ class CorpusWriter:
             "upr_cycle": rng.randint(1, 4) if is_upr else None,
             "upr_session": rng.randint(1, 45) if is_upr else None,
             "priority": rng.choice([None, None, "high", "medium", "low"]),
-            "status": "not_started", "archived": False, "version": 1,
+            "status": rng.choice(list(Status)[:1] * 4 + list(Status)),
+            "archived": False, "version": 1,
         }  # fmt: skip
         pool = self.hot_countries if rng.random() < 0.7 else self.countries
         countries = set(rng.sample(pool, rng.choice([1, 1, 1, 2, 3])))
@@ -182,8 +187,41 @@ class CorpusWriter:
                     batch.setdefault(key, []).extend(rows)
             yield batch
 
+    async def write_planning(self, recommendation_ids: list[uuid.UUID]) -> None:
+        """Institutions, assignments and actions (a fifth of them overdue) over the corpus."""
+        rng = self.rng
+        institutions = [
+            {"id": uuid.uuid4(), "name": f"Ministry {n}", "kind": "ministry", "archived": False,
+             "version": 1}
+            for n in range(40)
+        ]  # fmt: skip
+        await bulk_insert(self.session, cast(Table, Institution.__table__), institutions)
+        assigned = rng.sample(recommendation_ids, len(recommendation_ids) // 5)
+        assignments = [
+            {"id": uuid.uuid4(), "recommendation_id": rec, "version": 1, "role": "lead",
+             "institution_id": rng.choice(institutions)["id"]}
+            for rec in assigned
+        ]  # fmt: skip
+        await bulk_insert(self.session, cast(Table, Assignment.__table__), assignments)
+        actions, links = [], []
+        for rec in assigned[: len(assigned) // 2]:
+            action_id = uuid.uuid4()
+            overdue = rng.random() < 0.2
+            open_status = rng.choice(["planned", "in_progress", "completed"])
+            days_late = rng.randint(1, 400) if overdue else -90
+            actions.append({
+                "id": action_id, "title": "Draft the bill", "version": 1,
+                "status": "planned" if overdue else open_status,
+                "due_date": dt.date.today() - dt.timedelta(days=days_late),
+            })  # fmt: skip
+            links.append({"action_id": action_id, "recommendation_id": rec})
+        await bulk_insert(self.session, cast(Table, Action.__table__), actions)
+        await bulk_insert(self.session, cast(Table, ActionRecommendation.__table__), links)
+        await self.session.commit()
+
     async def write(self, total: int, batch_size: int = 5000) -> None:
         await self.load_reference()
+        written: list[uuid.UUID] = []
         tables = {
             "rec": Recommendation, "country": RecommendationCountry, "state": RecommendingState,
             "goal": RecommendationSdgGoal, "target": RecommendationSdgTarget,
@@ -195,3 +233,5 @@ class CorpusWriter:
                 table = cast(Table, model.__table__)
                 await bulk_insert(self.session, table, batch.get(key, []))
             await self.session.commit()
+            written += [row["id"] for row in batch["rec"]]
+        await self.write_planning(written)

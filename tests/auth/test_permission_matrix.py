@@ -117,6 +117,7 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
         "theme_id": theme["id"],
         "affected_person_id": group["id"],
         "number": "16",
+        "goal": "5",
         "code": "CRC",
         "iso3": "KEN",
     }

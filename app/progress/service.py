@@ -1,0 +1,204 @@
+"""Progress figures, aggregated by SQL (DESIGN §3); nothing is loaded into Python to be counted.
+
+A recommendation counts under every key it is tagged with (a goal, directly or through a target;
+a mechanism; an institution it is assigned to; a theme; a country). Archived ones never count.
+"""
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, and_, cast, func, literal, not_, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actions.schemas import today
+from app.actions.service import overdue_condition
+from app.models.action import Action, ActionRecommendation
+from app.models.progress_update import ProgressUpdate, UpdateState
+from app.models.recommendation import (
+    Recommendation,
+    RecommendationSdgGoal,
+    RecommendationSdgTarget,
+)
+from app.models.sdg import SdgTarget
+from app.progress.schemas import STATUS_KEYS, Figures
+from app.recommendations.filters import RecommendationFilters
+
+Cells = dict[tuple[str, str], int]
+R = Recommendation
+
+
+def conditions(session: AsyncSession, filters: RecommendationFilters) -> list[ColumnElement[bool]]:
+    counted = dataclasses.replace(filters, archived=False)
+    return counted.conditions(session.get_bind().dialect.name)
+
+
+async def cells_by(
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    key: Any,
+    link: Any = None,
+    extra: Sequence[ColumnElement[bool]] | None = None,
+) -> dict[Hashable, Cells]:
+    """Counts per key, per (status, UPR position)."""
+    stmt = select(key, R.status, R.upr_position, func.count()).select_from(R)
+    if link is not None:
+        stmt = stmt.join(link, link.recommendation_id == R.id)
+    stmt = stmt.where(*where, *(extra or [])).group_by(key, R.status, R.upr_position)
+    found: dict[Hashable, Cells] = defaultdict(dict)
+    for key_value, status, position, count in (await session.execute(stmt)).all():
+        found[key_value][(str(status), str(position) if position else "none")] = count
+    return found
+
+
+async def overdue_by(
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    key: Any,
+    link: Any = None,
+    extra: Sequence[ColumnElement[bool]] | None = None,
+) -> dict[Hashable, int]:
+    """Overdue actions linked to each key's recommendations, each action counted once per key."""
+    stmt = (
+        select(key, func.count(func.distinct(Action.id)))
+        .select_from(Action)
+        .join(ActionRecommendation, ActionRecommendation.action_id == Action.id)
+        .join(R, R.id == ActionRecommendation.recommendation_id)
+    )
+    if link is not None:
+        stmt = stmt.join(link, link.recommendation_id == R.id)
+    stmt = stmt.where(overdue_condition(today()), *where, *(extra or [])).group_by(key)
+    return dict((await session.execute(stmt)).all())
+
+
+async def breakdown(
+    session: AsyncSession,
+    filters: RecommendationFilters,
+    key: Any,
+    link: Any = None,
+    extra: Sequence[ColumnElement[bool]] | None = None,
+) -> dict[Hashable, Figures]:
+    where = conditions(session, filters)
+    cells = await cells_by(session, where, key, link, extra)
+    overdue = await overdue_by(session, where, key, link, extra)
+    keys = set(cells) | set(overdue)
+    return {k: Figures.from_counts(cells.get(k, {}), overdue.get(k, 0)) for k in keys}
+
+
+async def total(
+    session: AsyncSession, filters: RecommendationFilters, only_sdg_tagged: bool
+) -> Figures:
+    """Each recommendation once (with only_sdg_tagged: those under at least one goal)."""
+    extra: list[ColumnElement[bool]] = (
+        [R.id.in_(select(RecommendationSdgGoal.recommendation_id))] if only_sdg_tagged else []
+    )
+    found = await breakdown(session, filters, literal(1).label("all"), None, extra)
+    return found.get(1, Figures.from_counts({}, 0))
+
+
+def untargeted(goal: int) -> ColumnElement[bool]:
+    """Tagged with `goal` but with none of its targets."""
+    goal_targets = (
+        select(RecommendationSdgTarget.recommendation_id)
+        .join(SdgTarget, SdgTarget.code == RecommendationSdgTarget.target_code)
+        .where(SdgTarget.goal_number == goal)
+    )
+    tagged = select(RecommendationSdgGoal.recommendation_id).where(
+        RecommendationSdgGoal.goal_number == goal
+    )
+    return and_(R.id.in_(tagged), not_(R.id.in_(goal_targets)))
+
+
+# --- the timeline -------------------------------------------------------------------------
+
+
+def period_ends(interval: str, first: dt.date, last: dt.date, limit: int = 240) -> list[dt.date]:
+    """The last day of each month, quarter or year from `first`'s period to `last`'s."""
+    months = {"month": 1, "quarter": 3, "year": 12}[interval]
+    month = ((first.month - 1) // months) * months + 1
+    year = first.year
+    ends: list[dt.date] = []
+    while True:
+        next_year, next_month = (year + (month - 1 + months) // 12, (month - 1 + months) % 12 + 1)
+        end = dt.date(next_year, next_month, 1) - dt.timedelta(days=1)
+        ends.append(end)
+        if end >= last:
+            return ends[-limit:]
+        year, month = next_year, next_month
+
+
+async def timeline(
+    session: AsyncSession, filters: RecommendationFilters, interval: str
+) -> list[tuple[dt.date, dict[str, int]]]:
+    """by_status at each period end, from the dates of validated progress updates.
+
+    A recommendation counts from its publication; until its first validated update it counts
+    as not started (planning has no history to go back to).
+    """
+    where = conditions(session, filters)
+    validated = ProgressUpdate.state == UpdateState.validated
+    in_scope = select(R.id).where(*where)
+    first = (
+        await session.execute(
+            select(func.min(ProgressUpdate.validated_at)).where(
+                validated, ProgressUpdate.recommendation_id.in_(in_scope)
+            )
+        )
+    ).scalar_one_or_none()
+    last = today()
+    start = first.date() if isinstance(first, dt.datetime) else last
+    ends = period_ends(interval, min(start, last), last)
+    periods = union_all(*(select(literal(end, Date).label("period_end")) for end in ends)).subquery(
+        "periods"
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        boundary: ColumnElement[Any] = cast(func.timezone("UTC", ProgressUpdate.validated_at), Date)
+    else:  # SQLite keeps timestamps in UTC already
+        boundary = func.date(ProgressUpdate.validated_at)
+    events = (
+        select(
+            ProgressUpdate.recommendation_id,
+            ProgressUpdate.assessment,
+            boundary.label("starts"),
+            func.lead(boundary)
+            .over(
+                partition_by=ProgressUpdate.recommendation_id,
+                order_by=(ProgressUpdate.validated_at, ProgressUpdate.id),
+            )
+            .label("ends"),
+        )
+        .where(validated, ProgressUpdate.recommendation_id.in_(in_scope))
+        .subquery()
+    )
+    assessed = await session.execute(
+        select(periods.c.period_end, events.c.assessment, func.count())
+        .select_from(periods)
+        .join(
+            events,
+            and_(
+                events.c.starts <= periods.c.period_end,
+                or_(events.c.ends.is_(None), events.c.ends > periods.c.period_end),
+            ),
+        )
+        .group_by(periods.c.period_end, events.c.assessment)
+    )
+    published = await session.execute(
+        select(periods.c.period_end, func.count())
+        .select_from(periods)
+        .join(R, R.publication_date <= periods.c.period_end)
+        .where(*where)
+        .group_by(periods.c.period_end)
+    )
+    counts: dict[dt.date, dict[str, int]] = {end: dict.fromkeys(STATUS_KEYS, 0) for end in ends}
+    for end, assessment, count in assessed.all():
+        counts[_as_date(end)][str(assessment)] += count
+    for end, count in published.all():
+        row = counts[_as_date(end)]
+        row["not_started"] += max(0, count - sum(row.values()))
+    return [(end, counts[end]) for end in ends]
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

@@ -1,0 +1,240 @@
+"""API latency at corpus scale, beside the bare SQL that returns the same data.
+
+    .venv/bin/python -m bench.api_bench --records 500000            # PostgreSQL
+    .venv/bin/python -m bench.api_bench --records 500000 --backend sqlite
+
+Builds a scratch database (migrated, seeded, filled by bench.corpus: recommendations with their
+tags and search documents, institutions, assignments and actions, a fifth of them overdue), then
+calls the API in-process (httpx + ASGI, no network) and prints p50 / p99 per scenario in ms. On
+PostgreSQL each scenario is also timed as hand-written SQL returning the same rows, through
+asyncpg in the same run, and the API's p50 is given as a multiple of it. PostgreSQL comes from
+RECTRACK_TEST_POSTGRES_URL (default: the local server); the scratch database is dropped after.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app.config import Settings
+from app.db import create_engine, create_sessionmaker
+from app.main import create_app
+from app.migrations import upgrade_to_head
+from app.reference.seed import seed_reference_data
+from bench.corpus import CorpusWriter
+
+POSTGRES_URL = os.environ.get(
+    "RECTRACK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+# Bare SQL returning what the list endpoint returns: the page and every tag, in one statement.
+PAGE_SQL = """
+SELECT r.id, r.uhri_id, r.symbol, r.paragraph, r.type, m.code, m.type, m.name,
+       r.publication_date, r.text, r.upr_position, r.upr_cycle, r.upr_session, r.priority,
+       r.status, r.archived, r.created_at, r.updated_at, r.version,
+       ARRAY(SELECT country_iso3 FROM recommendation_country x WHERE x.recommendation_id = r.id),
+       ARRAY(SELECT name FROM recommending_state x WHERE x.recommendation_id = r.id),
+       ARRAY(SELECT t.id::text || t.label FROM recommendation_theme x JOIN theme t
+             ON t.id = x.theme_id WHERE x.recommendation_id = r.id),
+       ARRAY(SELECT a.id::text || a.label FROM recommendation_affected_person x
+             JOIN affected_person a ON a.id = x.affected_person_id
+             WHERE x.recommendation_id = r.id),
+       ARRAY(SELECT goal_number FROM recommendation_sdg_goal x WHERE x.recommendation_id = r.id),
+       ARRAY(SELECT target_code FROM recommendation_sdg_target x
+             WHERE x.recommendation_id = r.id),
+       ARRAY(SELECT c.id::text || c.name FROM cluster_recommendation x JOIN cluster c
+             ON c.id = x.cluster_id WHERE x.recommendation_id = r.id)
+FROM recommendation r JOIN mechanism m ON m.id = r.mechanism_id
+WHERE NOT r.archived {where}
+ORDER BY r.publication_date DESC, r.id DESC
+LIMIT 51
+"""
+IN_COUNTRY = (
+    "AND r.id IN (SELECT recommendation_id FROM recommendation_country WHERE country_iso3 = $1)"
+)
+IN_GOAL = (
+    "AND r.id IN (SELECT recommendation_id FROM recommendation_sdg_goal WHERE goal_number = $2)"
+)
+MATCHING = (
+    "AND r.id IN (SELECT recommendation_id FROM recommendation_search WHERE document LIKE $1)"
+)
+PROGRESS_SQL = (
+    """SELECT g.goal_number, r.status, r.upr_position, count(*) FROM recommendation r
+       JOIN recommendation_sdg_goal g ON g.recommendation_id = r.id
+       WHERE NOT r.archived {where} GROUP BY 1, 2, 3""",
+    """SELECT g.goal_number, count(DISTINCT a.id) FROM action a
+       JOIN action_recommendation ar ON ar.action_id = a.id
+       JOIN recommendation r ON r.id = ar.recommendation_id
+       JOIN recommendation_sdg_goal g ON g.recommendation_id = r.id
+       WHERE a.due_date < current_date AND a.status NOT IN ('completed', 'cancelled')
+       AND NOT r.archived {where} GROUP BY 1""",
+    """SELECT r.status, r.upr_position, count(*) FROM recommendation r
+       WHERE NOT r.archived AND r.id IN (SELECT recommendation_id FROM recommendation_sdg_goal)
+       {where} GROUP BY 1, 2""",
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    params: dict[str, Any]
+    sql: tuple[str, ...]
+    args: tuple[Any, ...]
+
+
+def scenarios(hot: str, rare: str, rec_id: str, crc: int) -> list[Scenario]:
+    page = PAGE_SQL.format
+    planned = 2  # the stored rank of "planned"
+    return [
+        Scenario("list, newest first", "/recommendations", {}, (page(where=""),), ()),
+        Scenario("list, country (common)", "/recommendations", {"country": hot},
+                 (page(where=IN_COUNTRY),), (hot,)),
+        Scenario("list, country (rare)", "/recommendations", {"country": rare},
+                 (page(where=IN_COUNTRY),), (rare,)),
+        Scenario("list, country + sdg_goal", "/recommendations", {"country": hot, "sdg_goal": 5},
+                 (page(where=IN_COUNTRY + " " + IN_GOAL),), (hot, 5)),
+        Scenario("list, mechanism + status", "/recommendations",
+                 {"mechanism": "CRC", "status": "planned"},
+                 (page(where="AND r.mechanism_id = $1 AND r.status = $2"),), (crc, planned)),
+        Scenario("list, q=torture", "/recommendations", {"q": "torture"},
+                 (page(where=MATCHING),), ("%torture%",)),
+        Scenario("list, q=酷刑 (2 chars)", "/recommendations", {"q": "酷刑"},
+                 (page(where=MATCHING),), ("%酷刑%",)),
+        Scenario("single read", f"/recommendations/{rec_id}", {},
+                 (page(where="AND r.id = $1"),), (uuid.UUID(rec_id),)),
+        Scenario("/progress/sdgs, whole corpus", "/progress/sdgs", {},
+                 tuple(q.format(where="") for q in PROGRESS_SQL), ()),
+        Scenario("/progress/sdgs, one country", "/progress/sdgs", {"country": hot},
+                 tuple(q.format(where=IN_COUNTRY) for q in PROGRESS_SQL), (hot,)),
+    ]  # fmt: skip
+
+
+@asynccontextmanager
+async def scratch_database(backend: str) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
+        return
+    name = f"rectrack_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(
+        make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def fill(url: str, records: int) -> float:
+    await asyncio.to_thread(upgrade_to_head, url)
+    settings = Settings(database_url=url)
+    engine = create_engine(settings)
+    started = time.perf_counter()
+    async with create_sessionmaker(engine)() as session:
+        await seed_reference_data(session, settings.seeds_dir)
+        await session.commit()
+        await CorpusWriter(session).write(records)
+    async with engine.begin() as connection:
+        await connection.execute(text("ANALYZE"))
+    await engine.dispose()
+    return time.perf_counter() - started
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def timed_api(client: AsyncClient, scenario: Scenario, runs: int) -> list[float]:
+    for _ in range(3):  # warm caches and the connection pool
+        (await client.get(scenario.path, params=scenario.params)).raise_for_status()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = await client.get(scenario.path, params=scenario.params)
+        samples.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+    return samples
+
+
+async def timed_sql(connection: asyncpg.Connection, scenario: Scenario, runs: int) -> list[float]:
+    async def once() -> None:
+        for statement in scenario.sql:
+            count = statement.count("$")
+            await connection.fetch(statement, *scenario.args[: max(count, 0)] if count else ())
+
+    for _ in range(3):
+        await once()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await once()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+async def measure(url: str, runs: int) -> None:
+    app = create_app(Settings(database_url=url))
+    is_postgres = url.startswith("postgresql")
+    raw = await asyncpg.connect(_dsn(url)) if is_postgres else None
+    print(f"{'scenario':32} {'API p50':>8} {'p99':>8} {'SQL p50':>8} {'p99':>8} {'API/SQL':>8}")
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://b/api/v1") as client:
+        countries = (await client.get("/progress/countries")).json()["items"]
+        hot, rare = countries[0]["key"], countries[-1]["key"]
+        rec_id = (await client.get("/recommendations", params={"limit": 1})).json()["items"][0][
+            "id"
+        ]
+        crc = (await client.get("/mechanisms/CRC")).json()
+        assert crc["code"] == "CRC"
+        crc_id = 0
+        if raw is not None:
+            crc_id = await raw.fetchval("SELECT id FROM mechanism WHERE code = 'CRC'")
+        for scenario in scenarios(hot, rare, rec_id, crc_id):
+            api = await timed_api(client, scenario, runs)
+            line = f"{scenario.name:32} {statistics.median(api):8.1f} {_percentile(api, 0.99):8.1f}"
+            if raw is not None:
+                sql = await timed_sql(raw, scenario, runs)
+                ratio = statistics.median(api) / statistics.median(sql)
+                line += (
+                    f" {statistics.median(sql):8.1f} {_percentile(sql, 0.99):8.1f} {ratio:7.1f}x"
+                )
+            print(line, flush=True)
+    if raw is not None:
+        await raw.close()
+    await app.state.engine.dispose()
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--records", type=int, default=500_000)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
+    args = parser.parse_args()
+    async with scratch_database(args.backend) as url:
+        seconds = await fill(url, args.records)
+        print(f"{args.backend}: {args.records:,} recommendations written in {seconds:.0f} s")
+        await measure(url, args.runs)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
