@@ -1,5 +1,6 @@
 """The recommendations resource (DESIGN §2)."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -10,13 +11,14 @@ from app.auth.dependencies import requires
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import NotFound, problem_responses
 from app.etag import etag_for
 from app.i18n import LanguageDep
 from app.pagination import Page, PageParamsDep
 from app.recommendations import service
 from app.recommendations.dependencies import MatchedRecommendationDep, RecommendationDep
 from app.recommendations.filters import RecommendationFiltersDep
+from app.recommendations.reads import read_models
 from app.recommendations.schemas import (
     BulkPriority,
     BulkResult,
@@ -40,7 +42,7 @@ async def list_recommendations(
     sort: Annotated[service.SortName, Query()] = "-publication_date",
 ) -> Page[RecommendationRead]:
     recs, next_cursor, total = await service.list_recommendations(session, filters, sort, page)
-    items = [RecommendationRead.build(r, lang) for r in recs]
+    items = await read_models(session, recs, lang)
     return Page(items=items, next_cursor=next_cursor, total=total)
 
 
@@ -78,10 +80,13 @@ async def bulk_update(session: SessionDep, actor: Editor, data: BulkPriority) ->
 
 @router.get("/{recommendation_id}", summary="One recommendation", responses=problem_responses(404))
 async def get_recommendation(
-    rec: RecommendationDep, lang: LanguageDep, response: Response
+    session: SessionDep, recommendation_id: uuid.UUID, lang: LanguageDep, response: Response
 ) -> RecommendationRead:
+    rec = await service.find_recommendation(session, recommendation_id)
+    if rec is None:
+        raise NotFound(f"There is no recommendation {recommendation_id}.")
     response.headers["ETag"] = etag_for(rec.version)
-    return RecommendationRead.build(rec, lang)
+    return (await read_models(session, [rec], lang))[0]
 
 
 @router.patch(

@@ -2,11 +2,13 @@
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.i18n import Language, localize
+from app.models.mechanism import Mechanism
 from app.models.recommendation import (
     Priority,
     Recommendation,
@@ -146,47 +148,55 @@ class RecommendationRead(BaseModel):
 
     @classmethod
     def build(cls, rec: Recommendation, lang: Language) -> "RecommendationRead":
+        """From a recommendation whose relationships are loaded (after a write)."""
+        tags = Tags(
+            countries=[link.country_iso3 for link in rec.country_links],
+            recommending_states=[s.name for s in rec.recommending_state_links],
+            themes=[(t.theme_id, t.theme.name) for t in rec.theme_links],
+            affected_persons=[
+                (a.affected_person_id, a.affected_person.name) for a in rec.affected_person_links
+            ],
+            sdg_goals=[g.goal_number for g in rec.sdg_goal_links],
+            sdg_targets=[t.target_code for t in rec.sdg_target_links],
+            clusters=[
+                (link.cluster.id, link.cluster.name)
+                for link in rec.cluster_links
+                if not link.cluster.archived
+            ],
+        )
+        return cls.assemble(rec, rec.mechanism, tags, lang)
+
+    @classmethod
+    def assemble(
+        cls, rec: Recommendation, mechanism: Mechanism, tags: "Tags", lang: Language
+    ) -> "RecommendationRead":
+        def labels(pairs: list[tuple[uuid.UUID, dict[str, str]]]) -> list[LabelRead]:
+            found = (LabelRead(id=i, name=localize(names, lang)) for i, names in pairs)
+            return sorted(found, key=lambda label: label.name)
+
         return cls(
             id=rec.id,
             uhri_id=rec.uhri_id,
             symbol=rec.symbol,
             paragraph=rec.paragraph,
             type=rec.type,
-            mechanism=MechanismRead.build(rec.mechanism, lang),
-            countries=[link.country_iso3 for link in rec.country_links],
+            mechanism=MechanismRead.build(mechanism, lang),
+            countries=sorted(tags.countries),
             text=rec.text,
             publication_date=rec.publication_date,
             upr=UprRead(
                 position=rec.upr_position,
-                recommending_states=[s.name for s in rec.recommending_state_links],
+                recommending_states=sorted(tags.recommending_states),
                 cycle=rec.upr_cycle,
                 session=rec.upr_session,
             ),
-            themes=sorted(
-                (
-                    LabelRead(id=t.theme_id, name=localize(t.theme.name, lang))
-                    for t in rec.theme_links
-                ),
-                key=lambda label: label.name,
-            ),
-            affected_persons=sorted(
-                (
-                    LabelRead(id=a.affected_person_id, name=localize(a.affected_person.name, lang))
-                    for a in rec.affected_person_links
-                ),
-                key=lambda label: label.name,
-            ),
-            sdg_goals=[g.goal_number for g in rec.sdg_goal_links],
-            sdg_targets=sorted(
-                (t.target_code for t in rec.sdg_target_links), key=target_sort_order
-            ),
+            themes=labels(tags.themes),
+            affected_persons=labels(tags.affected_persons),
+            sdg_goals=sorted(tags.sdg_goals),
+            sdg_targets=sorted(tags.sdg_targets, key=target_sort_order),
             priority=rec.priority,
             clusters=sorted(
-                (
-                    ClusterRef(id=link.cluster.id, name=link.cluster.name)
-                    for link in rec.cluster_links
-                    if not link.cluster.archived
-                ),
+                (ClusterRef(id=i, name=name) for i, name in tags.clusters),
                 key=lambda ref: ref.name,
             ),
             status=rec.status,
@@ -195,3 +205,16 @@ class RecommendationRead(BaseModel):
             updated_at=rec.updated_at,
             version=rec.version,
         )
+
+
+@dataclass
+class Tags:
+    """A recommendation's tags, as read models need them."""
+
+    countries: list[str] = field(default_factory=list)
+    recommending_states: list[str] = field(default_factory=list)
+    themes: list[tuple[uuid.UUID, dict[str, str]]] = field(default_factory=list)
+    affected_persons: list[tuple[uuid.UUID, dict[str, str]]] = field(default_factory=list)
+    sdg_goals: list[int] = field(default_factory=list)
+    sdg_targets: list[str] = field(default_factory=list)
+    clusters: list[tuple[uuid.UUID, str]] = field(default_factory=list)

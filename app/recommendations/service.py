@@ -110,8 +110,15 @@ async def list_recommendations(
     session: AsyncSession, filters: RecommendationFilters, sort: SortName, params: PageParams
 ) -> tuple[list[Recommendation], str | None, int | None]:
     dialect = session.get_bind().dialect.name
-    stmt = filters.apply(select(Recommendation), dialect).options(*LOAD_FOR_READ)
+    stmt = filters.apply(select(Recommendation), dialect)
     return await paginate(session, stmt, _order(sort), params)
+
+
+async def find_recommendation(
+    session: AsyncSession, recommendation_id: uuid.UUID
+) -> Recommendation | None:
+    """The row alone, for reading (read_models fetches the tags)."""
+    return await session.get(Recommendation, recommendation_id)
 
 
 async def get_recommendation(
