@@ -1,6 +1,7 @@
 """One error hierarchy, rendered by one set of handlers as RFC 9457 problem+json."""
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -89,6 +90,19 @@ class PreconditionRequired(AppError):
 
 class TooManyRequests(AppError):
     status, title, slug = 429, "Too many requests", "too-many-requests"
+
+
+def reject_nulls(sent: Mapping[str, object], *fields: str) -> None:
+    """A PATCH may leave a field out, but may not set a required one to null."""
+    nulled = [field for field in fields if field in sent and sent[field] is None]
+    if nulled:
+        raise UnprocessableEntity(
+            "Some fields cannot be null; leave them out to keep their value.",
+            errors=[
+                FieldProblem(field=f"body.{field}", message=f"{field} cannot be null", code="null")
+                for field in nulled
+            ],
+        )
 
 
 def problem_response(

@@ -13,7 +13,7 @@ from app.actions.schemas import ActionCreate, ActionRead, ActionUpdate, today
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
 from app.db import flush_or_conflict
-from app.errors import Forbidden, UnprocessableEntity
+from app.errors import Forbidden, UnprocessableEntity, reject_nulls
 from app.models.action import CLOSED_ACTION_STATUSES, Action, ActionRecommendation, ActionStatus
 from app.models.base import utcnow
 from app.models.cluster import ClusterRecommendation
@@ -100,9 +100,7 @@ async def update_action(
         if set(sent) - _STATUS_ONLY:
             raise Forbidden("A focal point may change an action's status only.")
         await require_assigned(session, actor, before_ids, also_institution=action.institution_id)
-    for field in ("title", "status", "recommendation_ids"):
-        if field in sent and sent[field] is None:
-            raise UnprocessableEntity.for_field(f"body.{field}", f"{field} cannot be null")
+    reject_nulls(sent, "title", "status", "recommendation_ids")
     before = _audit_view(action, before_ids)
     if "institution_id" in sent:
         await _check_institution(session, data.institution_id)

@@ -17,7 +17,7 @@ from app.assignments.schemas import (
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
 from app.db import flush_or_conflict
-from app.errors import Conflict, UnprocessableEntity
+from app.errors import Conflict, UnprocessableEntity, reject_nulls
 from app.models.assignment import Assignment, AssignmentRole
 from app.models.base import utcnow
 from app.models.institution import Institution
@@ -106,8 +106,7 @@ async def update_assignment(
 ) -> Assignment:
     before = _audit_view(assignment)
     sent = data.model_dump(exclude_unset=True)
-    if "role" in sent and sent["role"] is None:
-        raise UnprocessableEntity.for_field("body.role", "role cannot be null")
+    reject_nulls(sent, "role")
     if "focal_point_id" in sent:
         await _check_people(session, assignment.institution_id, data.focal_point_id)
     if sent.get("role") is AssignmentRole.lead and await _other_lead(

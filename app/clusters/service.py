@@ -9,7 +9,7 @@ from app.audit.service import record_event
 from app.auth.principal import Principal
 from app.clusters.schemas import ClusterCreate, ClusterUpdate
 from app.db import flush_or_conflict
-from app.errors import UnprocessableEntity
+from app.errors import reject_nulls
 from app.models.base import utcnow
 from app.models.cluster import Cluster, ClusterRecommendation
 from app.models.recommendation import Recommendation
@@ -60,9 +60,7 @@ async def update_cluster(
     session: AsyncSession, cluster: Cluster, data: ClusterUpdate, actor: Principal
 ) -> Cluster:
     sent = data.model_dump(exclude_unset=True)
-    for field in ("name", "archived"):
-        if field in sent and sent[field] is None:
-            raise UnprocessableEntity.for_field(f"body.{field}", f"{field} cannot be null")
+    reject_nulls(sent, "name", "archived")
     changes = {
         field: {"before": getattr(cluster, field), "after": value}
         for field, value in sent.items()

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
 from app.db import flush_or_conflict
-from app.errors import UnprocessableEntity
+from app.errors import reject_nulls
 from app.indicators.schemas import IndicatorCreate, IndicatorUpdate, MeasurementCreate
 from app.models.action import Action, ActionRecommendation
 from app.models.base import utcnow
@@ -146,9 +146,7 @@ async def update_indicator(
     session: AsyncSession, indicator: Indicator, data: IndicatorUpdate, actor: Principal
 ) -> Indicator:
     sent = data.model_dump(exclude_unset=True)
-    for field in ("name", "direction"):
-        if field in sent and sent[field] is None:
-            raise UnprocessableEntity.for_field(f"body.{field}", f"{field} cannot be null")
+    reject_nulls(sent, "name", "direction")
     before = _audit_view(indicator, (await links(session, [indicator.id]))[indicator.id])
     for field, value in sent.items():
         if field not in ("recommendation_ids", "action_ids"):

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
 from app.db import flush_or_conflict
-from app.errors import UnprocessableEntity
+from app.errors import UnprocessableEntity, reject_nulls
 from app.institutions.schemas import InstitutionCreate, InstitutionRead, InstitutionUpdate
 from app.models.base import utcnow
 from app.models.institution import Institution, InstitutionKind
@@ -72,9 +72,7 @@ async def update_institution(
 ) -> Institution:
     before = _audit_view(institution)
     sent = data.model_dump(exclude_unset=True)
-    for field in ("name", "kind", "archived"):
-        if field in sent and sent[field] is None:
-            raise UnprocessableEntity.for_field(f"body.{field}", f"{field} cannot be null")
+    reject_nulls(sent, "name", "kind", "archived")
     if "parent_id" in sent:
         await _check_parent(session, data.parent_id, institution.id)
     for field, value in sent.items():

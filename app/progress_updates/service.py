@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
 from app.db import flush_or_conflict
-from app.errors import Conflict, Forbidden, UnprocessableEntity
+from app.errors import Conflict, Forbidden, UnprocessableEntity, reject_nulls
 from app.models.base import utcnow
 from app.models.institution import Institution
 from app.models.progress_update import ProgressUpdate, UpdateState
@@ -90,8 +90,7 @@ async def edit_update(
     if update.state not in _EDITABLE:
         raise Conflict(f"A {update.state} update cannot be edited; only drafts and rejected ones.")
     sent = data.model_dump(exclude_unset=True)
-    if "assessment" in sent and sent["assessment"] is None:
-        raise UnprocessableEntity.for_field("body.assessment", "assessment cannot be null")
+    reject_nulls(sent, "assessment")
     before = _audit_view(update)
     for field, value in sent.items():
         setattr(update, field, value if value is not None or field != "evidence" else [])

@@ -3,9 +3,9 @@
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.i18n import Language, localize
 from app.models.mechanism import Mechanism
@@ -63,7 +63,7 @@ class RecommendationCreate(BaseModel):
 
 
 # Fields a PATCH may set but never to null.
-_NOT_NULLABLE = ("symbol", "type", "mechanism", "countries", "text", "publication_date", "archived")
+NOT_NULLABLE = ("symbol", "type", "mechanism", "countries", "text", "publication_date", "archived")
 
 
 class RecommendationUpdate(BaseModel):
@@ -89,15 +89,6 @@ class RecommendationUpdate(BaseModel):
     sdg_targets: list[TargetCode] | None = Field(default=None, max_length=169)
     priority: Priority | None = None
     archived: bool | None = None
-
-    @model_validator(mode="after")
-    def _no_null_for_required(self) -> Self:
-        nulled = [
-            f for f in _NOT_NULLABLE if f in self.model_fields_set and getattr(self, f) is None
-        ]
-        if nulled:
-            raise ValueError(f"these fields cannot be null: {', '.join(nulled)}")
-        return self
 
 
 class BulkPriority(BaseModel):

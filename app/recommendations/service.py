@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
 from app.db import flush_or_conflict
-from app.errors import Conflict, FieldProblem, UnprocessableEntity
+from app.errors import Conflict, FieldProblem, UnprocessableEntity, reject_nulls
 from app.models.base import utcnow
 from app.models.cluster import ClusterRecommendation
 from app.models.country import Country
@@ -36,6 +36,7 @@ from app.pagination import KeysetOrder, PageParams, paginate
 from app.planning.references import require_existing
 from app.recommendations.filters import RecommendationFilters
 from app.recommendations.schemas import (
+    NOT_NULLABLE,
     RecommendationCreate,
     RecommendationRead,
     RecommendationUpdate,
@@ -340,6 +341,7 @@ async def update_recommendation(
     session: AsyncSession, rec: Recommendation, data: RecommendationUpdate, actor: Principal | None
 ) -> Recommendation:
     before = audit_view(rec)
+    reject_nulls(data.model_dump(exclude_unset=True), *NOT_NULLABLE)
     sent = data.model_fields_set
     tags = await _check_references(session, data)
     mechanism = tags.mechanism or rec.mechanism

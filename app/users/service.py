@@ -11,7 +11,7 @@ from app.auth.principal import Principal
 from app.auth.security import hash_password, password_problems, verify_password
 from app.config import Settings
 from app.db import flush_or_conflict
-from app.errors import Conflict, FieldProblem, UnprocessableEntity
+from app.errors import Conflict, FieldProblem, UnprocessableEntity, reject_nulls
 from app.models.base import utcnow
 from app.models.institution import Institution
 from app.models.user import Role, User
@@ -97,9 +97,7 @@ async def update_user(
     session: AsyncSession, user: User, data: UserUpdate, actor: Principal
 ) -> User:
     sent = data.model_dump(exclude_unset=True)
-    for field in ("name", "role", "active"):
-        if field in sent and sent[field] is None:
-            raise UnprocessableEntity.for_field(f"body.{field}", f"{field} cannot be null")
+    reject_nulls(sent, "name", "role", "active")
     before = _audit_view(user)
     role = sent.get("role", user.role)
     institution_id = sent.get("institution_id", user.institution_id)
