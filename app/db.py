@@ -5,6 +5,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -12,10 +14,12 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.config import Settings
 from app.errors import Conflict, PreconditionFailed
+from app.models.base import Base
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -72,3 +76,22 @@ async def flush_or_conflict(
         ) from exc
     except IntegrityError as exc:
         raise Conflict(conflict) from exc
+
+
+async def insert_missing(
+    session: AsyncSession,
+    model: type[Base],
+    rows: list[dict[str, Any]],
+    returning: InstrumentedAttribute[Any],
+) -> list[Any]:
+    """INSERT … ON CONFLICT DO NOTHING, returning `returning` of the rows this call added.
+
+    Rows that a concurrent writer added first are skipped rather than failing the request:
+    adding what is already there is no error.
+    """
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = build(model).values(rows).on_conflict_do_nothing().returning(returning)
+    return list((await session.scalars(statement)).all())

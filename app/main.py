@@ -24,7 +24,7 @@ from app.imports.router import router as imports_router
 from app.imports.worker import ImportWorker
 from app.indicators.router import router as indicators_router
 from app.institutions.router import router as institutions_router
-from app.middleware import BodySizeLimit, SecurityHeaders
+from app.middleware import BodySizeLimit, NulInUrl, SecurityHeaders
 from app.migrations import head_revision
 from app.openapi import build_openapi
 from app.progress.router import router as progress_router
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "Retry-After"],
         )
+    app.add_middleware(NulInUrl)
     app.add_middleware(SecurityHeaders)
 
     # Every API route checks the credentials it is sent, public ones included: a bad token is a

@@ -1,8 +1,8 @@
-"""ASGI middleware: request size limit and security headers on every response."""
+"""ASGI middleware: request size limit, URLs without NUL, security headers on every response."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge, problem_response
+from app.errors import FieldProblem, PayloadTooLarge, UnprocessableEntity, problem_response
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -55,6 +55,36 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class NulInUrl:
+    """Refuse a path or query holding U+0000 (422), on every backend alike.
+
+    PostgreSQL cannot compare text holding it, so `?country=%00` would otherwise fail there
+    alone; request bodies are checked by app.json_types.RequestBody.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = bytes(scope.get("query_string", b""))
+            where = "path" if "\x00" in str(scope.get("path", "")) else None
+            if b"%00" in query or b"\x00" in query:
+                where = "query"
+            if where is not None:
+                message = "may not contain the NUL character (%00)"
+                response = problem_response(
+                    422,
+                    UnprocessableEntity.title,
+                    f"The URL's {where} {message}.",
+                    slug=UnprocessableEntity.slug,
+                    errors=[FieldProblem(field=where, message=message, code="nul_character")],
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class SecurityHeaders:

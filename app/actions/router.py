@@ -1,6 +1,5 @@
 """Actions: the implementation plan (DESIGN §2)."""
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from app.auth.principal import Principal
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.etag import etag_for
+from app.json_types import IsoDate
 from app.models.action import ActionStatus
 from app.pagination import Page, PageParamsDep
 
@@ -27,8 +27,8 @@ async def list_actions(
     page: PageParamsDep,
     institution: uuid.UUID | None = None,
     status: Annotated[list[ActionStatus] | None, Query()] = None,
-    due_before: dt.date | None = None,
-    due_after: dt.date | None = None,
+    due_before: IsoDate | None = None,
+    due_after: IsoDate | None = None,
     recommendation: uuid.UUID | None = None,
     cluster: uuid.UUID | None = None,
     overdue: bool | None = None,
@@ -57,7 +57,7 @@ async def create_action(
     return ActionRead.build(action, links[action.id])
 
 
-@router.get("/{action_id}", summary="One action", responses=problem_responses(404))
+@router.get("/{action_id:uuid}", summary="One action", responses=problem_responses(404))
 async def get_action(session: SessionDep, action: ActionDep, response: Response) -> ActionRead:
     links = await service.linked_recommendations(session, [action.id])
     response.headers["ETag"] = etag_for(action.version)
@@ -65,7 +65,7 @@ async def get_action(session: SessionDep, action: ActionDep, response: Response)
 
 
 @router.patch(
-    "/{action_id}",
+    "/{action_id:uuid}",
     summary="Change an action (needs If-Match); focal points change its status only",
     responses=problem_responses(403, 404, 412, 428),
 )

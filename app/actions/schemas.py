@@ -2,8 +2,9 @@ import datetime as dt
 import uuid
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from app.json_types import IsoDate, RequestBody
 from app.models.action import CLOSED_ACTION_STATUSES, Action, ActionStatus
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -14,15 +15,13 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-class ActionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ActionCreate(RequestBody):
     title: Title
     description: Description | None = None
     recommendation_ids: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
     institution_id: uuid.UUID | None = None
-    start_date: dt.date | None = None
-    due_date: dt.date | None = None
+    start_date: IsoDate | None = None
+    due_date: IsoDate | None = None
     status: ActionStatus = ActionStatus.planned
 
     @model_validator(mode="after")
@@ -32,10 +31,8 @@ class ActionCreate(BaseModel):
         return self
 
 
-class ActionUpdate(BaseModel):
+class ActionUpdate(RequestBody):
     """A focal point may send `status` only; coordinators may change everything."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     description: Description | None = None
@@ -43,8 +40,8 @@ class ActionUpdate(BaseModel):
         default=None, min_length=1, max_length=10_000
     )
     institution_id: uuid.UUID | None = None
-    start_date: dt.date | None = None
-    due_date: dt.date | None = None
+    start_date: IsoDate | None = None
+    due_date: IsoDate | None = None
     status: ActionStatus | None = None
 
 

@@ -37,7 +37,7 @@ async def list_api_tokens(
 
 
 @router.delete(
-    "/{token_id}", status_code=204, summary="Revoke a token", responses=problem_responses(404)
+    "/{token_id:uuid}", status_code=204, summary="Revoke a token", responses=problem_responses(404)
 )
 async def revoke_api_token(session: SessionDep, owner: Owner, token_id: uuid.UUID) -> Response:
     await service.revoke_token(session, token_id, owner)

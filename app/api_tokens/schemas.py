@@ -2,19 +2,18 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, StringConstraints
 
+from app.json_types import IsoDateTime, RequestBody
 from app.models.user import ApiToken, TokenScope
 
 TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class ApiTokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApiTokenCreate(RequestBody):
     name: TokenName
     scope: TokenScope = TokenScope.read
-    expires_at: AwareDatetime | None = None
+    expires_at: IsoDateTime | None = None
 
 
 class ApiTokenRead(BaseModel):

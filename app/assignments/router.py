@@ -1,6 +1,5 @@
 """Assignments of recommendations to lead and supporting institutions (DESIGN §2)."""
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from app.auth.principal import Principal
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.etag import etag_for
+from app.json_types import IsoDate
 from app.models.assignment import AssignmentRole
 from app.pagination import Page, PageParamsDep
 from app.recommendations.dependencies import RecommendationDep
@@ -37,7 +37,7 @@ async def list_assignments(
     institution_id: uuid.UUID | None = None,
     focal_point_id: uuid.UUID | None = None,
     role: AssignmentRole | None = None,
-    due_before: dt.date | None = None,
+    due_before: IsoDate | None = None,
 ) -> Page[AssignmentRead]:
     found, next_cursor, total = await service.list_assignments(
         session, recommendation_id=recommendation_id, institution_id=institution_id,
@@ -49,7 +49,7 @@ async def list_assignments(
 
 
 @router.get(
-    "/recommendations/{recommendation_id}/assignments",
+    "/recommendations/{recommendation_id:uuid}/assignments",
     summary="The institutions a recommendation is assigned to",
     responses=problem_responses(404),
 )
@@ -96,7 +96,7 @@ async def bulk_assign(
 
 
 @router.get(
-    "/assignments/{assignment_id}", summary="One assignment", responses=problem_responses(404)
+    "/assignments/{assignment_id:uuid}", summary="One assignment", responses=problem_responses(404)
 )
 async def get_assignment(assignment: AssignmentDep, response: Response) -> AssignmentRead:
     response.headers["ETag"] = etag_for(assignment.version)
@@ -104,7 +104,7 @@ async def get_assignment(assignment: AssignmentDep, response: Response) -> Assig
 
 
 @router.patch(
-    "/assignments/{assignment_id}",
+    "/assignments/{assignment_id:uuid}",
     summary="Change role, dates or focal point (needs If-Match)",
     responses=problem_responses(403, 404, 409, 412, 428),
 )
@@ -118,7 +118,7 @@ async def update_assignment(
 
 
 @router.delete(
-    "/assignments/{assignment_id}",
+    "/assignments/{assignment_id:uuid}",
     status_code=204,
     summary="Withdraw an assignment (needs If-Match; the audit trail keeps it)",
     responses=problem_responses(403, 404, 412, 428),

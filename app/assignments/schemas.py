@@ -2,15 +2,16 @@ import datetime as dt
 import uuid
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from app.clusters.schemas import RecommendationIds
+from app.json_types import IsoDate, RequestBody
 from app.models.assignment import Assignment, AssignmentRole
 
 
-class _Dates(BaseModel):
-    start_date: dt.date | None = None
-    due_date: dt.date | None = None
+class _Dates(RequestBody):
+    start_date: IsoDate | None = None
+    due_date: IsoDate | None = None
 
     @model_validator(mode="after")
     def _start_before_due(self) -> Self:
@@ -20,8 +21,6 @@ class _Dates(BaseModel):
 
 
 class AssignmentCreate(_Dates):
-    model_config = ConfigDict(extra="forbid")
-
     recommendation_id: uuid.UUID
     institution_id: uuid.UUID
     role: AssignmentRole = AssignmentRole.lead
@@ -29,15 +28,11 @@ class AssignmentCreate(_Dates):
 
 
 class AssignmentUpdate(_Dates):
-    model_config = ConfigDict(extra="forbid")
-
     role: AssignmentRole | None = None
     focal_point_id: uuid.UUID | None = None
 
 
 class AssignmentBulk(_Dates):
-    model_config = ConfigDict(extra="forbid")
-
     recommendation_ids: RecommendationIds
     institution_id: uuid.UUID
     role: AssignmentRole = AssignmentRole.lead

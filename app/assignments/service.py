@@ -31,7 +31,10 @@ BY_CREATION = KeysetOrder[Assignment](
     name="assignments", columns=[Assignment.created_at, Assignment.id], descending=False,
     key=lambda a: [a.created_at, a.id], parsers=[dt.datetime.fromisoformat, uuid.UUID],
 )  # fmt: skip
-_TAKEN = "This institution is assigned to this recommendation already."
+_TAKEN = (
+    "This institution is assigned to this recommendation already, or another institution leads "
+    "it; nothing was changed."
+)
 
 
 def _audit_view(assignment: Assignment) -> dict[str, Any]:

@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from app.audit import service
 from app.audit.schemas import AuditRead
@@ -12,6 +11,7 @@ from app.auth.dependencies import requires
 from app.auth.permissions import Permission
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.json_types import IsoDateTime
 from app.pagination import Page, PageParamsDep
 
 router = APIRouter(tags=["audit"], responses=problem_responses(400, 401, 403, 422))
@@ -29,8 +29,8 @@ async def list_audit(
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     actor_id: uuid.UUID | None = None,
     action: Annotated[str | None, Query(max_length=40)] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
 ) -> Page[AuditRead]:
     filters = service.AuditFilters(entity_type, entity_id, actor_id, action, since, until)
     records, next_cursor, total = await service.list_records(session, filters, page)

@@ -17,6 +17,7 @@ from app.config import Settings
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
+ZXCVBN_MAX_LENGTH = 72
 API_TOKEN_PREFIX = "rt_"
 _LOOKUP_LENGTH = len(API_TOKEN_PREFIX) + 12
 _JWT_ALGORITHM = "HS256"
@@ -53,7 +54,10 @@ def password_problems(password: str, *, email: str, name: str) -> list[str]:
     if len(password) > MAX_PASSWORD_LENGTH:
         return [f"a password has at most {MAX_PASSWORD_LENGTH} characters"]
     # zxcvbn knows the commonest passwords, words, names, keyboard runs and dates.
-    verdict = zxcvbn(password[:100], user_inputs=[email, email.split("@")[0], name, "rectrack"])
+    # zxcvbn refuses more than 72 characters; a longer password's first 72 decide its score.
+    verdict = zxcvbn(
+        password[:ZXCVBN_MAX_LENGTH], user_inputs=[email, email.split("@")[0], name, "rectrack"]
+    )
     if verdict["score"] < 3:
         warning = verdict["feedback"].get("warning") or "it is too easy to guess"
         return [f"this password is too easy to guess: {warning}".rstrip(".")]

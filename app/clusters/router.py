@@ -61,7 +61,7 @@ async def create_cluster(
 
 
 @router.get(
-    "/{cluster_id}",
+    "/{cluster_id:uuid}",
     summary="One cluster, with its recommendations",
     responses=problem_responses(404),
 )
@@ -72,7 +72,7 @@ async def get_cluster(
 
 
 @router.patch(
-    "/{cluster_id}",
+    "/{cluster_id:uuid}",
     summary="Rename, describe or archive a cluster (needs If-Match)",
     responses=problem_responses(403, 404, 412, 428),
 )
@@ -88,7 +88,7 @@ async def update_cluster(
 
 
 @router.delete(
-    "/{cluster_id}",
+    "/{cluster_id:uuid}",
     status_code=204,
     summary="Archive a cluster (needs If-Match)",
     responses=problem_responses(403, 404, 412, 428),
@@ -101,7 +101,7 @@ async def archive_cluster(
 
 
 @router.post(
-    "/{cluster_id}/recommendations",
+    "/{cluster_id:uuid}/recommendations",
     summary="Add recommendations to a cluster (one transaction; unknown ids refuse it all)",
     responses=problem_responses(403, 404),
 )
@@ -117,7 +117,7 @@ async def add_recommendations(
 
 
 @router.delete(
-    "/{cluster_id}/recommendations",
+    "/{cluster_id:uuid}/recommendations",
     summary="Take recommendations out of a cluster (one transaction)",
     responses=problem_responses(403, 404),
 )

@@ -2,8 +2,9 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
+from app.json_types import RequestBody
 from app.models.cluster import Cluster
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -12,25 +13,19 @@ MAX_BULK = 10_000
 RecommendationIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_BULK)]
 
 
-class ClusterCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ClusterCreate(RequestBody):
     name: Name
     description: Description | None = None
     recommendation_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_BULK)
 
 
-class ClusterUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ClusterUpdate(RequestBody):
     name: Name | None = None
     description: Description | None = None
-    archived: bool | None = None
+    archived: StrictBool | None = None
 
 
-class ClusterMembers(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ClusterMembers(RequestBody):
     recommendation_ids: RecommendationIds
 
 

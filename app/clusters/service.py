@@ -2,13 +2,13 @@
 
 import uuid
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record_event
 from app.auth.principal import Principal
 from app.clusters.schemas import ClusterCreate, ClusterUpdate
-from app.db import flush_or_conflict
+from app.db import flush_or_conflict, insert_missing
 from app.errors import reject_nulls
 from app.models.base import utcnow
 from app.models.cluster import Cluster, ClusterRecommendation
@@ -82,12 +82,12 @@ async def add_members(
         session, Recommendation.id, ids, "recommendation_ids", "recommendation"
     )
     present = set(await member_ids(session, cluster.id))
-    new = [i for i in wanted if i not in present]
+    rows = [{"cluster_id": cluster.id, "recommendation_id": i} for i in wanted if i not in present]
+    # A concurrent writer may add some of these between the read above and this insert.
+    new = await insert_missing(
+        session, ClusterRecommendation, rows, ClusterRecommendation.recommendation_id
+    )
     if new:
-        await session.execute(
-            insert(ClusterRecommendation),
-            [{"cluster_id": cluster.id, "recommendation_id": i} for i in new],
-        )
         await _touch(session, cluster)
         await record_event(
             session, actor, "add_recommendations", "cluster", str(cluster.id),

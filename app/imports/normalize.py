@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import LANGUAGES
 from app.imports import parsing
+from app.json_types import nul_location
 from app.models.country import Country
 from app.models.mechanism import Mechanism, MechanismType
 from app.models.sdg import SdgTarget
@@ -221,6 +222,9 @@ def normalize(index: int, raw: dict[str, Any], lang: str, lookups: Lookups) -> I
     """The record's facts, or RecordProblem saying which field makes no sense and why."""
     if "_not_an_object" in raw:
         raise RecordProblem("record", "not a JSON object")
+    if (where := nul_location(raw, ())) is not None:
+        # PostgreSQL cannot store U+0000; refused on both backends so that they agree.
+        raise RecordProblem(str(where[0]), "contains the NUL character (U+0000)")
     uhri_id = str(raw.get("AnnotationId") or "").strip()
     if not uhri_id:
         raise RecordProblem("AnnotationId", "missing")

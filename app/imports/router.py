@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from pydantic import StringConstraints
 from sqlalchemy import select
 
 from app.auth.dependencies import requires
@@ -40,7 +41,10 @@ async def start_import(
     response: Response,
     file: Annotated[UploadFile, File(description="export-full-en.json, an .xlsx export, or CSV")],
     dry_run: Annotated[bool, Form(description="Report what would change; write nothing")] = False,
-    country: Annotated[list[str] | None, Form(description="Keep only these States (ISO3)")] = None,
+    country: Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^\s*[A-Za-z]{3}\s*$")]] | None,
+        Form(description="Keep only these States (ISO3)"),
+    ] = None,
     lang: Annotated[
         Language | None, Form(description="The file's language, if not in its name")
     ] = None,
@@ -88,7 +92,7 @@ async def list_imports(session: SessionDep, page: PageParamsDep) -> Page[ImportJ
 
 
 @router.get(
-    "/{job_id}",
+    "/{job_id:uuid}",
     summary="One import job: status, progress, counts and the first problems",
     dependencies=[requires(Permission.run_imports)],
     responses=problem_responses(404),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
+from app.db import insert_missing
 from app.imports.bulk import bulk_insert
 from app.imports.normalize import Facts, ImportRecord, Lookups, PendingLabels
 from app.models.base import utcnow
@@ -47,21 +48,30 @@ class BatchResult:
 async def create_pending_labels(
     session: AsyncSession, pending: PendingLabels, lookups: Lookups, dry_run: bool
 ) -> None:
-    """Insert the special procedures, themes and affected-persons groups first met in a batch."""
-    for code, kind in pending.mechanisms.items():
-        if dry_run:
+    """Insert the special procedures, themes and affected-persons groups first met in a batch.
+
+    Another import running at the same time may insert the same ones first: they are skipped
+    (their ids are stable; a mechanism's is read back by its code).
+    """
+    if dry_run:
+        for code in pending.mechanisms:
             lookups.mechanism_ids[code] = -1
-            continue
-        mechanism = Mechanism(code=code, type=kind, name={"en": code}, aliases=[])
-        session.add(mechanism)
-        await session.flush()
-        lookups.mechanism_ids[code] = mechanism.id
-    if not dry_run:
-        for label_id, label in pending.themes.items():
-            session.add(Theme(id=label_id, label=label, name={"en": label}))
-        for label_id, label in pending.affected_persons.items():
-            session.add(AffectedPerson(id=label_id, label=label, name={"en": label}))
-        await session.flush()
+        return
+    for code, kind in pending.mechanisms.items():
+        row = {"code": code, "type": kind, "name": {"en": code}, "aliases": []}
+        await insert_missing(session, Mechanism, [row], Mechanism.id)
+        found = await session.scalar(select(Mechanism.id).where(Mechanism.code == code))
+        assert found is not None
+        lookups.mechanism_ids[code] = found
+    themes = [
+        {"id": i, "label": label, "name": {"en": label}} for i, label in pending.themes.items()
+    ]
+    await insert_missing(session, Theme, themes, Theme.id)
+    groups = [
+        {"id": i, "label": label, "name": {"en": label}}
+        for i, label in pending.affected_persons.items()
+    ]
+    await insert_missing(session, AffectedPerson, groups, AffectedPerson.id)
 
 
 def _scalar_columns(facts: Facts, lookups: Lookups) -> dict[str, Any]:

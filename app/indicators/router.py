@@ -64,7 +64,7 @@ async def create_indicator(
     return await _read(session, indicator)
 
 
-@router.get("/{indicator_id}", summary="One indicator", responses=problem_responses(404))
+@router.get("/{indicator_id:uuid}", summary="One indicator", responses=problem_responses(404))
 async def get_indicator(
     session: SessionDep, indicator: IndicatorDep, response: Response
 ) -> IndicatorRead:
@@ -73,7 +73,7 @@ async def get_indicator(
 
 
 @router.patch(
-    "/{indicator_id}",
+    "/{indicator_id:uuid}",
     summary="Change an indicator (needs If-Match)",
     responses=problem_responses(403, 404, 412, 428),
 )
@@ -87,7 +87,7 @@ async def update_indicator(
 
 
 @router.post(
-    "/{indicator_id}/measurements",
+    "/{indicator_id:uuid}/measurements",
     status_code=201,
     summary="Record a measurement (focal points: where their institution is assigned)",
     responses=problem_responses(403, 404),
@@ -102,7 +102,7 @@ async def add_measurement(
 
 
 @router.get(
-    "/{indicator_id}/measurements",
+    "/{indicator_id:uuid}/measurements",
     summary="An indicator's measurements, oldest first",
     responses=problem_responses(404),
 )

@@ -3,26 +3,26 @@ import math
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from app.json_types import IsoDate, RequestBody
 from app.models.indicator import Direction, Indicator, Measurement
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 LongText = Annotated[str, StringConstraints(max_length=5_000)]
 SdgIndicator = Annotated[str, StringConstraints(pattern=r"^\d{1,2}\.[0-9a-z]{1,2}\.\d{1,2}$")]
-Number = Annotated[float, Field(allow_inf_nan=False)]
+# Strict: JSON true is not 1, and "3" is not 3.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
-class IndicatorCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IndicatorCreate(RequestBody):
     name: Name
     unit: Short | None = None
     baseline: Number | None = None
-    baseline_date: dt.date | None = None
+    baseline_date: IsoDate | None = None
     target: Number | None = None
-    target_date: dt.date | None = None
+    target_date: IsoDate | None = None
     direction: Direction = Direction.increase
     sdg_indicator: SdgIndicator | None = None
     source: LongText | None = None
@@ -30,15 +30,13 @@ class IndicatorCreate(BaseModel):
     action_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10_000)
 
 
-class IndicatorUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IndicatorUpdate(RequestBody):
     name: Name | None = None
     unit: Short | None = None
     baseline: Number | None = None
-    baseline_date: dt.date | None = None
+    baseline_date: IsoDate | None = None
     target: Number | None = None
-    target_date: dt.date | None = None
+    target_date: IsoDate | None = None
     direction: Direction | None = None
     sdg_indicator: SdgIndicator | None = None
     source: LongText | None = None
@@ -46,10 +44,8 @@ class IndicatorUpdate(BaseModel):
     action_ids: list[uuid.UUID] | None = Field(default=None, max_length=10_000)
 
 
-class MeasurementCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    date: dt.date
+class MeasurementCreate(RequestBody):
+    date: IsoDate
     value: Number
     note: LongText | None = None
     source: LongText | None = None

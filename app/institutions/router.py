@@ -60,14 +60,14 @@ async def create_institution(
     return InstitutionRead.build(institution)
 
 
-@router.get("/{institution_id}", summary="One institution", responses=problem_responses(404))
+@router.get("/{institution_id:uuid}", summary="One institution", responses=problem_responses(404))
 async def get_institution(institution: InstitutionDep, response: Response) -> InstitutionRead:
     response.headers["ETag"] = etag_for(institution.version)
     return InstitutionRead.build(institution)
 
 
 @router.patch(
-    "/{institution_id}",
+    "/{institution_id:uuid}",
     summary="Change an institution (needs If-Match)",
     responses=problem_responses(403, 404, 409, 412, 413, 428),
 )
@@ -84,7 +84,7 @@ async def update_institution(
 
 
 @router.delete(
-    "/{institution_id}",
+    "/{institution_id:uuid}",
     status_code=204,
     summary="Archive an institution (needs If-Match)",
     responses=problem_responses(403, 404, 412, 428),

@@ -2,31 +2,28 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, StrictBool, StringConstraints
 
+from app.json_types import RequestBody
 from app.models.institution import Institution, InstitutionKind
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Acronym = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 
-class InstitutionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InstitutionCreate(RequestBody):
     name: Name
     acronym: Acronym | None = None
     kind: InstitutionKind
     parent_id: uuid.UUID | None = None
 
 
-class InstitutionUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InstitutionUpdate(RequestBody):
     name: Name | None = None
     acronym: Acronym | None = None
     kind: InstitutionKind | None = None
     parent_id: uuid.UUID | None = None
-    archived: bool | None = None
+    archived: StrictBool | None = None
 
 
 class InstitutionRead(BaseModel):

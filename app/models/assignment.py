@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -21,6 +21,15 @@ class Assignment(Base):
         UniqueConstraint("recommendation_id", "institution_id"),
         Index(
             "ix_assignment_institution_id_recommendation_id", "institution_id", "recommendation_id"
+        ),
+        # One lead per recommendation, held by the database: two writers that each checked for
+        # another lead could otherwise both add one.
+        Index(
+            "uq_assignment_one_lead",
+            "recommendation_id",
+            unique=True,
+            sqlite_where=text("role = 'lead'"),
+            postgresql_where=text("role = 'lead'"),
         ),
     )
 

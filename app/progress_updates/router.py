@@ -38,7 +38,7 @@ def _page(
 
 
 @router.post(
-    "/recommendations/{recommendation_id}/progress-updates",
+    "/recommendations/{recommendation_id:uuid}/progress-updates",
     status_code=201,
     summary="Report progress on a recommendation (a draft until submitted)",
     responses=problem_responses(403, 404),
@@ -54,7 +54,7 @@ async def create_progress_update(
 
 
 @router.get(
-    "/recommendations/{recommendation_id}/progress-updates",
+    "/recommendations/{recommendation_id:uuid}/progress-updates",
     summary="A recommendation's progress updates (the public sees validated ones only)",
     responses=problem_responses(404),
 )
@@ -84,7 +84,9 @@ async def list_progress_updates(
 
 
 @router.get(
-    "/progress-updates/{update_id}", summary="One progress update", responses=problem_responses(404)
+    "/progress-updates/{update_id:uuid}",
+    summary="One progress update",
+    responses=problem_responses(404),
 )
 async def get_progress_update(update: ProgressUpdateDep, response: Response) -> ProgressUpdateRead:
     response.headers["ETag"] = etag_for(update.version)
@@ -92,7 +94,7 @@ async def get_progress_update(update: ProgressUpdateDep, response: Response) -> 
 
 
 @router.patch(
-    "/progress-updates/{update_id}",
+    "/progress-updates/{update_id:uuid}",
     summary="Edit a draft or rejected update (needs If-Match)",
     responses=problem_responses(403, 404, 409, 412, 428),
 )
@@ -106,7 +108,7 @@ async def edit_progress_update(
 
 
 @router.post(
-    "/progress-updates/{update_id}/submit",
+    "/progress-updates/{update_id:uuid}/submit",
     summary="Submit a draft or rejected update for review",
     responses=problem_responses(403, 404, 409),
 )
@@ -119,7 +121,7 @@ async def submit_progress_update(
 
 
 @router.post(
-    "/progress-updates/{update_id}/validate",
+    "/progress-updates/{update_id:uuid}/validate",
     summary="Validate a submitted update: it then counts (coordinators)",
     responses=problem_responses(403, 404, 409),
 )
@@ -133,7 +135,7 @@ async def validate_progress_update(
 
 
 @router.post(
-    "/progress-updates/{update_id}/reject",
+    "/progress-updates/{update_id:uuid}/reject",
     summary="Send a submitted update back with a comment (coordinators)",
     responses=problem_responses(403, 404, 409),
 )

@@ -2,8 +2,9 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from app.json_types import RequestBody
 from app.models.progress_update import Assessment, ProgressUpdate, UpdateState
 
 Narrative = Annotated[str, StringConstraints(max_length=20_000)]
@@ -13,9 +14,7 @@ Link = Annotated[
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
-class ProgressUpdateCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProgressUpdateCreate(RequestBody):
     assessment: Assessment
     narrative: Narrative | None = None
     evidence: list[Link] = Field(default_factory=list, max_length=50)
@@ -24,23 +23,17 @@ class ProgressUpdateCreate(BaseModel):
     )
 
 
-class ProgressUpdateEdit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProgressUpdateEdit(RequestBody):
     assessment: Assessment | None = None
     narrative: Narrative | None = None
     evidence: list[Link] | None = Field(default=None, max_length=50)
 
 
-class Review(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Review(RequestBody):
     comment: Comment | None = None
 
 
-class Rejection(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Rejection(RequestBody):
     comment: Comment
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import SessionDep
 from app.errors import FieldProblem, UnprocessableEntity
+from app.json_types import IsoDate
 from app.models.assignment import Assignment
 from app.models.cluster import Cluster, ClusterRecommendation
 from app.models.country import Country
@@ -153,8 +154,8 @@ async def recommendation_filters(
     affected_person: Annotated[list[uuid.UUID] | None, Many] = None,
     status: Annotated[list[Status] | None, Many] = None,
     priority: Annotated[list[Priority | Literal["none"]] | None, Many] = None,
-    published_from: dt.date | None = None,
-    published_to: dt.date | None = None,
+    published_from: IsoDate | None = None,
+    published_to: IsoDate | None = None,
     archived: bool = False,
     q: Annotated[
         str | None,

@@ -78,7 +78,9 @@ async def bulk_update(session: SessionDep, actor: Editor, data: BulkPriority) ->
     return BulkResult(updated=updated)
 
 
-@router.get("/{recommendation_id}", summary="One recommendation", responses=problem_responses(404))
+@router.get(
+    "/{recommendation_id:uuid}", summary="One recommendation", responses=problem_responses(404)
+)
 async def get_recommendation(
     session: SessionDep, recommendation_id: uuid.UUID, lang: LanguageDep, response: Response
 ) -> RecommendationRead:
@@ -90,7 +92,7 @@ async def get_recommendation(
 
 
 @router.patch(
-    "/{recommendation_id}",
+    "/{recommendation_id:uuid}",
     summary="Change a recommendation (needs If-Match)",
     responses=problem_responses(403, 404, 409, 412, 413, 428),
 )
@@ -108,7 +110,7 @@ async def update_recommendation(
 
 
 @router.delete(
-    "/{recommendation_id}",
+    "/{recommendation_id:uuid}",
     status_code=204,
     summary="Archive a recommendation (needs If-Match); nothing is ever deleted",
     responses=problem_responses(403, 404, 412, 428),
@@ -121,7 +123,7 @@ async def archive_recommendation(
 
 
 @router.get(
-    "/{recommendation_id}/history",
+    "/{recommendation_id:uuid}/history",
     summary="Every change to this recommendation, newest first",
     dependencies=[requires(Permission.read_history)],
     responses=problem_responses(403, 404),

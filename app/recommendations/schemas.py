@@ -5,9 +5,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from app.i18n import Language, localize
+from app.json_types import IsoDate, RequestBody
 from app.models.mechanism import Mechanism
 from app.models.recommendation import (
     Priority,
@@ -31,21 +32,17 @@ MechanismCode = Annotated[
 ]
 Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
 TargetCode = Annotated[str, StringConstraints(pattern=r"^\d{1,2}\.[0-9a-z]{1,2}$")]
-GoalNumber = Annotated[int, Field(ge=1, le=17)]
+GoalNumber = Annotated[int, Field(strict=True, ge=1, le=17)]
 
 
-class UprWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UprWrite(RequestBody):
     position: UprPosition | None = None
     recommending_states: list[StateName] = Field(default_factory=list, max_length=200)
     cycle: int | None = Field(default=None, ge=1, le=4)
     session: int | None = Field(default=None, ge=1, le=200)
 
 
-class RecommendationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RecommendationCreate(RequestBody):
     uhri_id: UhriId | None = None
     symbol: Symbol
     paragraph: Paragraph | None = None
@@ -53,7 +50,7 @@ class RecommendationCreate(BaseModel):
     mechanism: MechanismCode
     countries: list[Iso3] = Field(min_length=1, max_length=300)
     text: dict[Language, TextBody] = Field(min_length=1)
-    publication_date: dt.date
+    publication_date: IsoDate
     upr: UprWrite | None = None
     themes: list[uuid.UUID] = Field(default_factory=list, max_length=300)
     affected_persons: list[uuid.UUID] = Field(default_factory=list, max_length=300)
@@ -66,13 +63,11 @@ class RecommendationCreate(BaseModel):
 NOT_NULLABLE = ("symbol", "type", "mechanism", "countries", "text", "publication_date", "archived")
 
 
-class RecommendationUpdate(BaseModel):
+class RecommendationUpdate(RequestBody):
     """Only the fields sent change.
 
     `text` merges per language: a language given is set, a language set to null is removed.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     uhri_id: UhriId | None = None
     symbol: Symbol | None = None
@@ -81,19 +76,17 @@ class RecommendationUpdate(BaseModel):
     mechanism: MechanismCode | None = None
     countries: list[Iso3] | None = Field(default=None, min_length=1, max_length=300)
     text: dict[Language, TextBody | None] | None = Field(default=None, min_length=1)
-    publication_date: dt.date | None = None
+    publication_date: IsoDate | None = None
     upr: UprWrite | None = None
     themes: list[uuid.UUID] | None = Field(default=None, max_length=300)
     affected_persons: list[uuid.UUID] | None = Field(default=None, max_length=300)
     sdg_goals: list[GoalNumber] | None = Field(default=None, max_length=17)
     sdg_targets: list[TargetCode] | None = Field(default=None, max_length=169)
     priority: Priority | None = None
-    archived: bool | None = None
+    archived: StrictBool | None = None
 
 
-class BulkPriority(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BulkPriority(RequestBody):
     ids: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
     priority: Priority | None
 

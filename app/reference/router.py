@@ -44,7 +44,7 @@ async def list_sdgs(
 
 @router.get("/sdgs/{number}", summary="One goal with its targets", responses=problem_responses(404))
 async def get_sdg(
-    session: SessionDep, lang: LanguageDep, number: Annotated[int, Path()]
+    session: SessionDep, lang: LanguageDep, number: Annotated[int, Path(ge=1, le=17)]
 ) -> SdgGoalDetail:
     goal = await service.get_goal(session, number)
     if goal is None:
@@ -96,7 +96,7 @@ async def list_themes(
     )
 
 
-@router.get("/themes/{theme_id}", summary="One theme", responses=problem_responses(404))
+@router.get("/themes/{theme_id:uuid}", summary="One theme", responses=problem_responses(404))
 async def get_theme(session: SessionDep, lang: LanguageDep, theme_id: uuid.UUID) -> LabelRead:
     theme = await service.get_label(session, Theme, theme_id)
     if theme is None:
@@ -115,7 +115,7 @@ async def list_affected_persons(
 
 
 @router.get(
-    "/affected-persons/{affected_person_id}",
+    "/affected-persons/{affected_person_id:uuid}",
     summary="One affected-persons group",
     responses=problem_responses(404),
 )

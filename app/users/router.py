@@ -75,7 +75,7 @@ async def change_my_password(
 
 
 @router.get(
-    "/{user_id}",
+    "/{user_id:uuid}",
     summary="One account",
     dependencies=[requires(Permission.read_users)],
     responses=problem_responses(404),
@@ -86,7 +86,7 @@ async def get_user(user: UserDep, response: Response) -> UserRead:
 
 
 @router.patch(
-    "/{user_id}",
+    "/{user_id:uuid}",
     summary="Change role, institution or name, or deactivate (needs If-Match)",
     responses=problem_responses(404, 409, 412, 428),
 )

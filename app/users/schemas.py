@@ -2,8 +2,10 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, Field, SecretStr, StrictBool, StringConstraints
 
+from app.auth.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from app.json_types import RequestBody
 from app.models.user import Role, User
 
 Email = Annotated[
@@ -14,32 +16,30 @@ Email = Annotated[
 ]
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[SecretStr, Field(min_length=1, max_length=1024)]
+# The policy's length bounds are in the schema so that clients can check before sending.
+NewPassword = Annotated[
+    SecretStr, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+]
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserCreate(RequestBody):
     email: Email
     name: PersonName
-    password: Password
+    password: NewPassword
     role: Role
     institution_id: uuid.UUID | None = None
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserUpdate(RequestBody):
     name: PersonName | None = None
     role: Role | None = None
     institution_id: uuid.UUID | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
-class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PasswordChange(RequestBody):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class UserRead(BaseModel):

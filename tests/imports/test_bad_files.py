@@ -152,3 +152,26 @@ async def test_upload_names_are_never_paths(
     assert not Path("/tmp/evil-en.json").exists()
     await run_imports()
     assert list(import_dir.iterdir()) == []  # the upload goes once its job is done
+
+
+async def test_a_nul_character_makes_one_invalid_record(
+    client: AsyncClient, run_imports: Callable[[], Awaitable[int]]
+) -> None:
+    # PostgreSQL cannot store U+0000; SQLite can. Both refuse the record, so that they agree.
+    records = uhri.english()[:2]
+    records[1]["Symbol"] = "A/HRC/\x0032/10"
+    response = await _send(client, "export-full-en.json", _json(records))
+    await run_imports()
+    job = (await client.get(f"/imports/{response.json()['id']}")).json()
+    assert job["status"] == "succeeded"
+    assert job["counts"]["created"] == 1
+    assert job["counts"]["invalid"] == 1
+    assert job["errors"][0]["field"] == "Symbol"
+    assert "NUL" in job["errors"][0]["message"]
+    assert_problem(
+        await client.post(
+            "/imports", files={"file": ("e.json", _json(records))}, data={"country": "K\x00N"}
+        ),
+        422,
+        "body.country",
+    )

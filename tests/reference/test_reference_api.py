@@ -66,7 +66,7 @@ async def test_goal_detail_lists_numbered_then_lettered_targets(client: AsyncCli
     codes = [t["code"] for t in goal["targets"]]
     assert codes == [f"16.{n}" for n in range(1, 11)] + ["16.a", "16.b"]
     assert goal["targets_count"] == 12
-    assert_problem(await client.get("/sdgs/18"), 404)
+    assert_problem(await client.get("/sdgs/18"), 422, "path.number")
     assert_problem(await client.get("/sdgs/zero"), 422)
 
 
