@@ -29,6 +29,19 @@ def db_upgrade() -> None:
     click.echo("database is at the latest migration")
 
 
+@db.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(destination: Path) -> None:
+    """Copy the SQLite database to DESTINATION while the service runs (PostgreSQL: pg_dump)."""
+    from app.backup import BackupError, backup_sqlite
+
+    try:
+        pages = backup_sqlite(get_settings().database_url, destination)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up {pages} pages to {destination}")
+
+
 @main.command()
 def seed() -> None:
     """Load the reference data (SDGs, mechanisms, countries, themes…); safe to run again."""
@@ -178,7 +191,13 @@ def worker() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    help="Proxies whose X-Forwarded-For is trusted, so that login limits count real clients.",
+)
+def serve(host: str, port: int, workers: int, forwarded_allow_ips: str) -> None:
     """Serve the API."""
     import uvicorn
 
@@ -189,6 +208,7 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 

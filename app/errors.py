@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -174,6 +175,17 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(allowed)
 
 
+# PostgreSQL's serialization failure and deadlock; SQLite's lock wait running out.
+_TRANSIENT_SQLSTATES = {"40001", "40P01"}
+
+
+def _is_transient(exc: Exception) -> bool:
+    original = getattr(exc, "orig", None)
+    if getattr(original, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+        return True
+    return "database is locked" in str(original)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_app_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AppError)
@@ -205,6 +217,19 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=headers,
         )
 
+    async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        if _is_transient(exc):
+            # The transaction was rolled back whole; the same request can simply be sent again.
+            logger.warning("transient database conflict: %s", exc)
+            return problem_response(
+                503,
+                "Service busy",
+                "The database was busy with other writes; nothing was changed. Retry shortly.",
+                slug="busy",
+                headers={"Retry-After": "1"},
+            )
+        return await on_unexpected(request, exc)
+
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)
         return problem_response(
@@ -214,6 +239,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)
 
 

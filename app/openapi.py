@@ -26,6 +26,34 @@ def _without_null(parameter: dict[str, Any]) -> None:
         schema.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
 
 
+def _link_created_records(paths: dict[str, Any]) -> None:
+    """OpenAPI links from each create to the operations on what it created.
+
+    They tell clients (and Schemathesis's stateful phase) that the `id` a 201 or 202 returns is
+    the `{…_id}` of `/api/v1/<collection>/{…_id}…`, and that its ETag is the If-Match those
+    operations want. `<collection>` is the create path's last segment, so that
+    `POST /recommendations/{id}/progress-updates` leads to `/progress-updates/{update_id}`.
+    """
+    for create_path, item in paths.items():
+        responses = item.get("post", {}).get("responses", {})
+        created = responses.get("201") or responses.get("202")
+        if created is None:
+            continue
+        collection = "/api/v1/" + create_path.rsplit("/", 1)[1]
+        for path, operations in paths.items():
+            rest = path.removeprefix(collection + "/")
+            if rest == path or not rest.startswith("{"):
+                continue
+            name = rest[1 : rest.index("}")]
+            for operation in operations.values():
+                parameters = {name: "$response.body#/id"}
+                if any(p["name"] == "If-Match" for p in operation.get("parameters", [])):
+                    parameters["If-Match"] = "$response.header.ETag"
+                target = operation["operationId"]
+                link = {"operationId": target, "parameters": parameters}
+                created.setdefault("links", {})[target] = link
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -44,6 +72,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                     _problem_content(response)
                     if status == "422":
                         response["description"] = "Invalid input"
+    _link_created_records(schema.get("paths", {}))
     components = schema.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)

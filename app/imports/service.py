@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.service import record_event
@@ -42,6 +44,10 @@ logger = logging.getLogger("rectrack.imports")
 
 BATCH_SIZE = 1000
 MAX_PROBLEMS_KEPT = 200
+# A batch that clashes with a concurrent import is written again, up to this many times.
+BATCH_ATTEMPTS = 3
+# PostgreSQL's COPY (app/imports/bulk.py) raises asyncpg's own error, not SQLAlchemy's.
+UNIQUE_KEY_CLASHES = (IntegrityError, UniqueViolationError)
 STALE_AFTER = dt.timedelta(minutes=2)
 COUNT_KEYS = ("created", "updated", "unchanged", "skipped", "invalid")
 _LANG_IN_NAME = re.compile(r"[-_.](en|fr|es|ar|ru|zh)\.(json|xlsx|csv)$", re.IGNORECASE)
@@ -252,6 +258,36 @@ def _discard_upload(job: ImportJob) -> None:
         Path(job.stored_path).unlink(missing_ok=True)
 
 
+async def _commit_batch(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    job: ImportJob,
+    batch: _Batch,
+    lookups: Lookups,
+    fmt: Format,
+    label: str,
+) -> None:
+    """Write one batch's records and the job's progress in one transaction."""
+    assert batch.last_index is not None
+    good, problems, counts = batch.records, batch.problems, batch.counts
+    async with sessionmaker() as session, session.begin():
+        actor = await _actor(session, job)
+        result = await write_batch(
+            session, good, lookups, batch.pending,
+            dry_run=job.dry_run, actor=actor, job_label=label,
+        )  # fmt: skip
+        stored = await session.get_one(ImportJob, job.id, with_for_update=True)
+        merged = Counter(stored.counts) + counts + result.counts
+        stored.counts = {key: merged.get(key, 0) for key in COUNT_KEYS}
+        room = MAX_PROBLEMS_KEPT - len(stored.errors)
+        if room > 0 and problems:
+            stored.errors = [*stored.errors, *(_locate(p, fmt) for p in problems[:room])]
+        stored.processed = stored.processed + sum(counts.values()) + len(good)
+        stored.resume_index = batch.last_index + 1
+        stored.heartbeat_at = utcnow()
+        job.processed, job.resume_index = stored.processed, stored.resume_index
+        job.counts = stored.counts
+
+
 async def _run_batches(
     sessionmaker: async_sessionmaker[AsyncSession],
     job: ImportJob,
@@ -278,25 +314,17 @@ async def _run_batches(
             return
         # Normalize the next batch while this one is written.
         upcoming = read_ahead()
-        good, problems, counts, last = batch.records, batch.problems, batch.counts, batch.last_index
         try:
-            async with sessionmaker() as session, session.begin():
-                actor = await _actor(session, job)
-                result = await write_batch(
-                    session, good, lookups, batch.pending,
-                    dry_run=job.dry_run, actor=actor, job_label=label,
-                )  # fmt: skip
-                stored = await session.get_one(ImportJob, job.id, with_for_update=True)
-                merged = Counter(stored.counts) + counts + result.counts
-                stored.counts = {key: merged.get(key, 0) for key in COUNT_KEYS}
-                room = MAX_PROBLEMS_KEPT - len(stored.errors)
-                if room > 0 and problems:
-                    stored.errors = [*stored.errors, *(_locate(p, fmt) for p in problems[:room])]
-                stored.processed = stored.processed + sum(counts.values()) + len(good)
-                stored.resume_index = last + 1
-                stored.heartbeat_at = utcnow()
-                job.processed, job.resume_index = stored.processed, stored.resume_index
-                job.counts = stored.counts
+            for attempt in range(1, BATCH_ATTEMPTS + 1):
+                try:
+                    await _commit_batch(sessionmaker, job, batch, lookups, fmt, label)
+                    break
+                except UNIQUE_KEY_CLASHES:
+                    # Another import committed some of these records first (a unique key
+                    # clash). The batch rolled back whole; written again, it finds them.
+                    if attempt == BATCH_ATTEMPTS:
+                        raise
+                    logger.info("import %s: batch clashed with another writer; retrying", job.id)
         except BaseException:
             # Let the reader thread finish its batch before the file and lookups go away.
             await asyncio.wait([upcoming])
