@@ -4,7 +4,7 @@ import datetime as dt
 import math
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -111,7 +111,16 @@ async def authenticate(
     valid = verify_password(user.password_hash if user else None, password, settings)
     if user is not None and valid and user.active:
         return user
-    session.add(LoginFailure(email=email, client=client_key, at=utcnow()))
+    now = utcnow()
+    # Failures older than the window no longer count: drop this account's and this address's,
+    # so that the table holds about one window of failures rather than growing for ever.
+    await session.execute(
+        delete(LoginFailure).where(
+            or_(LoginFailure.email == email, LoginFailure.client == client_key),
+            LoginFailure.at < now - dt.timedelta(minutes=settings.login_window_minutes),
+        )
+    )
+    session.add(LoginFailure(email=email, client=client_key, at=now))
     await record_event(
         session,
         None,

@@ -3,8 +3,9 @@ import datetime as dt
 import jwt
 from fastapi import FastAPI
 from httpx import AsyncClient
+from sqlalchemy import select
 
-from app.models.user import Role
+from app.models.user import LoginFailure, Role
 from tests.accounts import PASSWORD, bearer, make_user
 from tests.problems import assert_problem
 
@@ -178,3 +179,27 @@ async def test_anonymous_writes_are_401_and_viewer_writes_403(
         "/recommendations", json=recommendation_payload(), headers=viewer
     )
     assert_problem(response, 403)
+
+
+async def test_failures_older_than_the_window_are_dropped(
+    app: FastAPI, anonymous: AsyncClient
+) -> None:
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16)
+    async with app.state.sessionmaker() as session, session.begin():
+        session.add_all(
+            [
+                LoginFailure(email="ana@example.org", client="203.0.113.9", at=old),
+                LoginFailure(email="ben@example.org", client="127.0.0.1", at=old),
+                LoginFailure(email="cy@example.org", client="203.0.113.9", at=old),
+            ]
+        )
+    response = await anonymous.post(
+        "/auth/token", data={"username": "ana@example.org", "password": "guess-guess-guess"}
+    )
+    assert response.status_code == 401
+    async with app.state.sessionmaker() as session:
+        left = (await session.execute(select(LoginFailure.email, LoginFailure.at))).all()
+    # Ana's old failure and the old one from this client (ASGITransport's 127.0.0.1) are gone;
+    # Cy's, from another address, waits for Cy's or that address's next failure.
+    assert sorted(email for email, _ in left) == ["ana@example.org", "cy@example.org"]
+    assert all(at > old for email, at in left if email == "ana@example.org")
