@@ -35,3 +35,13 @@ def test_every_error_response_is_documented_as_problem_json() -> None:
                     )
     writes = document["paths"]["/api/v1/recommendations/{recommendation_id}"]["patch"]
     assert {"404", "412", "422", "428"} <= set(writes["responses"])
+
+
+async def test_the_documented_request_examples_are_accepted(client: AsyncClient) -> None:
+    document = export_documents()["openapi.json"]
+    example = document["components"]["schemas"]["RecommendationCreate"]["examples"][0]
+    created = await client.post("/recommendations", json=example)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["text"]["en"] == example["text"]["en"]
+    assert body["upr"]["position"] == "supported"

@@ -5,7 +5,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic.config import JsonDict
 
 from app.i18n import Language, localize
 from app.json_types import IsoDate, RequestBody
@@ -42,7 +43,24 @@ class UprWrite(RequestBody):
     session: int | None = Field(default=None, ge=1, le=200)
 
 
+EXAMPLE_RECOMMENDATION: JsonDict = {
+    "symbol": "A/HRC/52/10",
+    "paragraph": "132.90",
+    "type": "recommendation",
+    "mechanism": "UPR",
+    "countries": ["KEN"],
+    "text": {"en": "Ratify the Optional Protocol to the Convention against Torture."},
+    "publication_date": "2022-12-14",
+    "upr": {"position": "supported", "recommending_states": ["Denmark"], "cycle": 4, "session": 41},
+    "sdg_goals": [16],
+    "sdg_targets": ["16.3"],
+}
+
+
 class RecommendationCreate(RequestBody):
+    # Shown in /docs and tried by Schemathesis; tests/test_openapi.py checks that it is accepted.
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_RECOMMENDATION]})
+
     uhri_id: UhriId | None = None
     symbol: Symbol
     paragraph: Paragraph | None = None

@@ -20,6 +20,7 @@ from tests.served import ServedApi, served, served_settings, signed_in_as
 
 EXAMPLES = os.environ.get("RECTRACK_FUZZ_EXAMPLES", "30")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture
@@ -45,6 +46,7 @@ def test_every_operation_holds_to_the_document(served_api: ServedApi, tmp_path: 
         timeout=900,
         check=False,
         cwd=tmp_path,  # Schemathesis keeps a cache in its working directory
+        env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks", "PYTHONPATH": str(ROOT)},
     )
     server_log = (tmp_path / "server.log").read_text()
     assert result.returncode == 0, result.stdout[-20_000:] + result.stderr[-5_000:] + server_log
