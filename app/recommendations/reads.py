@@ -1,15 +1,25 @@
-"""Read models for pages of recommendations: tags fetched as plain rows, one query per kind.
+"""Read models for pages of recommendations: tags fetched as plain rows, in one query.
 
 Loading them as ORM objects (selectinload) built some ten objects per recommendation and
-dominated the cost of a page; these queries return tuples and nothing else.
+dominated the cost of a page; this query returns tuples and nothing else.
 """
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Executable, select
+from sqlalchemy import (
+    JSON,
+    Executable,
+    Integer,
+    String,
+    Uuid,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import Language
@@ -27,12 +37,50 @@ from app.models.recommendation import (
 from app.models.taxonomy import AffectedPerson, Theme
 from app.recommendations.schemas import RecommendationRead, Tags
 
+# The kinds of tag, in the `kind` column of the one query that reads them all.
+_COUNTRY, _STATE, _THEME, _GROUP, _GOAL, _TARGET, _CLUSTER = range(7)
 
-async def _grouped(session: AsyncSession, stmt: Executable) -> dict[uuid.UUID, list[Any]]:
-    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for rec_id, *values in (await session.execute(stmt)).all():
-        grouped[rec_id].append(values[0] if len(values) == 1 else tuple(values))
-    return grouped
+
+def _tag_rows(ids: list[uuid.UUID]) -> Executable:
+    """Every tag of these recommendations in one round trip: (recommendation, kind, text, id,
+    names). One statement instead of seven saves six round trips per page."""
+    no_text = cast(null(), String)
+    no_id = cast(null(), Uuid)
+    no_names = cast(null(), JSON)
+
+    def kind(number: int) -> Any:
+        return literal(number, Integer)
+
+    rc, rs, rt, ra = (
+        RecommendationCountry,
+        RecommendingState,
+        RecommendationTheme,
+        RecommendationAffectedPerson,
+    )
+    rg, rtg, cr = RecommendationSdgGoal, RecommendationSdgTarget, ClusterRecommendation
+    return union_all(
+        select(rc.recommendation_id, kind(_COUNTRY), rc.country_iso3, no_id, no_names).where(
+            rc.recommendation_id.in_(ids)
+        ),
+        select(rs.recommendation_id, kind(_STATE), rs.name, no_id, no_names).where(
+            rs.recommendation_id.in_(ids)
+        ),
+        select(rt.recommendation_id, kind(_THEME), no_text, Theme.id, Theme.name)
+        .join(Theme, Theme.id == rt.theme_id)
+        .where(rt.recommendation_id.in_(ids)),
+        select(ra.recommendation_id, kind(_GROUP), no_text, AffectedPerson.id, AffectedPerson.name)
+        .join(AffectedPerson, AffectedPerson.id == ra.affected_person_id)
+        .where(ra.recommendation_id.in_(ids)),
+        select(
+            rg.recommendation_id, kind(_GOAL), cast(rg.goal_number, String), no_id, no_names
+        ).where(rg.recommendation_id.in_(ids)),
+        select(rtg.recommendation_id, kind(_TARGET), rtg.target_code, no_id, no_names).where(
+            rtg.recommendation_id.in_(ids)
+        ),
+        select(cr.recommendation_id, kind(_CLUSTER), Cluster.name, Cluster.id, no_names)
+        .join(Cluster, Cluster.id == cr.cluster_id)
+        .where(cr.recommendation_id.in_(ids), Cluster.archived.is_(False)),
+    )
 
 
 async def read_models(
@@ -40,51 +88,23 @@ async def read_models(
 ) -> list[RecommendationRead]:
     if not recs:
         return []
-    ids = [rec.id for rec in recs]
-    countries = await _grouped(
-        session,
-        select(RecommendationCountry.recommendation_id, RecommendationCountry.country_iso3).where(
-            RecommendationCountry.recommendation_id.in_(ids)
-        ),
-    )
-    states = await _grouped(
-        session,
-        select(RecommendingState.recommendation_id, RecommendingState.name).where(
-            RecommendingState.recommendation_id.in_(ids)
-        ),
-    )
-    themes = await _grouped(
-        session,
-        select(RecommendationTheme.recommendation_id, Theme.id, Theme.name)
-        .join(Theme, Theme.id == RecommendationTheme.theme_id)
-        .where(RecommendationTheme.recommendation_id.in_(ids)),
-    )
-    groups = await _grouped(
-        session,
-        select(
-            RecommendationAffectedPerson.recommendation_id, AffectedPerson.id, AffectedPerson.name
-        )
-        .join(AffectedPerson, AffectedPerson.id == RecommendationAffectedPerson.affected_person_id)
-        .where(RecommendationAffectedPerson.recommendation_id.in_(ids)),
-    )
-    goals = await _grouped(
-        session,
-        select(RecommendationSdgGoal.recommendation_id, RecommendationSdgGoal.goal_number).where(
-            RecommendationSdgGoal.recommendation_id.in_(ids)
-        ),
-    )
-    targets = await _grouped(
-        session,
-        select(
-            RecommendationSdgTarget.recommendation_id, RecommendationSdgTarget.target_code
-        ).where(RecommendationSdgTarget.recommendation_id.in_(ids)),
-    )
-    clusters = await _grouped(
-        session,
-        select(ClusterRecommendation.recommendation_id, Cluster.id, Cluster.name)
-        .join(Cluster, Cluster.id == ClusterRecommendation.cluster_id)
-        .where(ClusterRecommendation.recommendation_id.in_(ids), Cluster.archived.is_(False)),
-    )
+    tags = {rec.id: Tags() for rec in recs}
+    for rec_id, kind, text, tag_id, names in (await session.execute(_tag_rows(list(tags)))).all():
+        found = tags[rec_id]
+        if kind == _COUNTRY:
+            found.countries.append(text)
+        elif kind == _STATE:
+            found.recommending_states.append(text)
+        elif kind == _THEME:
+            found.themes.append((tag_id, names))
+        elif kind == _GROUP:
+            found.affected_persons.append((tag_id, names))
+        elif kind == _GOAL:
+            found.sdg_goals.append(int(text))
+        elif kind == _TARGET:
+            found.sdg_targets.append(text)
+        else:
+            found.clusters.append((tag_id, text))
     mechanism_ids = {rec.mechanism_id for rec in recs}
     mechanisms = {
         m.id: m
@@ -93,19 +113,6 @@ async def read_models(
         ).all()
     }
     return [
-        RecommendationRead.assemble(
-            rec,
-            mechanisms[rec.mechanism_id],
-            Tags(
-                countries=countries[rec.id],
-                recommending_states=states[rec.id],
-                themes=themes[rec.id],
-                affected_persons=groups[rec.id],
-                sdg_goals=goals[rec.id],
-                sdg_targets=targets[rec.id],
-                clusters=clusters[rec.id],
-            ),
-            lang,
-        )
+        RecommendationRead.assemble(rec, mechanisms[rec.mechanism_id], tags[rec.id], lang)
         for rec in recs
     ]
