@@ -64,25 +64,29 @@ LIMIT 51
 IN_COUNTRY = (
     "AND r.id IN (SELECT recommendation_id FROM recommendation_country WHERE country_iso3 = $1)"
 )
-IN_GOAL = (
-    "AND r.id IN (SELECT recommendation_id FROM recommendation_sdg_goal WHERE goal_number = $2)"
-)
+IN_GOAL = "AND r.sdg_goal_mask & $2 <> 0"  # the goal's bit: what the link table holds, joinless
 MATCHING = (
     "AND r.id IN (SELECT recommendation_id FROM recommendation_search WHERE document LIKE $1)"
 )
+# The best hand-written form of the progress figures: one pass counting every goal by its bit in
+# the goal mask (the API runs the same); joining the link table instead takes about 0.9 s.
+_EACH_GOAL = ", ".join(
+    f"count({{what}}) FILTER (WHERE r.sdg_goal_mask & {1 << (g - 1)} <> 0)" for g in range(1, 18)
+)
 PROGRESS_SQL = (
-    """SELECT g.goal_number, r.status, r.upr_position, count(*) FROM recommendation r
-       JOIN recommendation_sdg_goal g ON g.recommendation_id = r.id
-       WHERE NOT r.archived {where} GROUP BY 1, 2, 3""",
-    """SELECT g.goal_number, count(DISTINCT a.id) FROM action a
+    """SELECT r.status, r.upr_position, count(*), """
+    + _EACH_GOAL.format(what="*")
+    + """
+       FROM recommendation r
+       WHERE NOT r.archived AND r.sdg_goal_mask <> 0 {where} GROUP BY 1, 2""",
+    """SELECT count(DISTINCT a.id), """
+    + _EACH_GOAL.format(what="DISTINCT a.id")
+    + """
+       FROM action a
        JOIN action_recommendation ar ON ar.action_id = a.id
        JOIN recommendation r ON r.id = ar.recommendation_id
-       JOIN recommendation_sdg_goal g ON g.recommendation_id = r.id
        WHERE a.due_date < current_date AND a.status NOT IN ('completed', 'cancelled')
-       AND NOT r.archived {where} GROUP BY 1""",
-    """SELECT r.status, r.upr_position, count(*) FROM recommendation r
-       WHERE NOT r.archived AND r.id IN (SELECT recommendation_id FROM recommendation_sdg_goal)
-       {where} GROUP BY 1, 2""",
+       AND NOT r.archived AND r.sdg_goal_mask <> 0 {where}""",
 )
 
 
@@ -105,7 +109,7 @@ def scenarios(hot: str, rare: str, rec_id: str, crc: int) -> list[Scenario]:
         Scenario("list, country (rare)", "/recommendations", {"country": rare},
                  (page(where=IN_COUNTRY),), (rare,)),
         Scenario("list, country + sdg_goal", "/recommendations", {"country": hot, "sdg_goal": 5},
-                 (page(where=IN_COUNTRY + " " + IN_GOAL),), (hot, 5)),
+                 (page(where=IN_COUNTRY + " " + IN_GOAL),), (hot, 1 << 4)),
         Scenario("list, mechanism + status", "/recommendations",
                  {"mechanism": "CRC", "status": "planned"},
                  (page(where="AND r.mechanism_id = $1 AND r.status = $2"),), (crc, planned)),
@@ -123,21 +127,26 @@ def scenarios(hot: str, rare: str, rec_id: str, crc: int) -> list[Scenario]:
 
 
 @asynccontextmanager
-async def scratch_database(backend: str) -> AsyncIterator[str]:
+async def scratch_database(backend: str, keep: str | None) -> AsyncIterator[tuple[str, bool]]:
+    """A database URL, and whether it still needs filling. `keep` names a PostgreSQL database
+    that outlives the run, so that a corpus is written once and measured many times."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as directory:
-            yield f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
+            yield f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}", True
         return
-    name = f"rectrack_bench_{uuid.uuid4().hex[:8]}"
+    name = keep or f"rectrack_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(
         make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
     )
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+    if not exists:
+        await admin.execute(f'CREATE DATABASE "{name}"')
     try:
         url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name)
-        yield url.render_as_string(hide_password=False)
+        yield url.render_as_string(hide_password=False), not exists
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep is None:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
 
@@ -229,10 +238,17 @@ async def main() -> None:
     parser.add_argument("--records", type=int, default=500_000)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
+    parser.add_argument(
+        "--keep", metavar="DATABASE",
+        help="PostgreSQL only: fill this database if it does not exist, and keep it afterwards",
+    )  # fmt: skip
     args = parser.parse_args()
-    async with scratch_database(args.backend) as url:
-        seconds = await fill(url, args.records)
-        print(f"{args.backend}: {args.records:,} recommendations written in {seconds:.0f} s")
+    async with scratch_database(args.backend, args.keep) as (url, empty):
+        if empty:
+            seconds = await fill(url, args.records)
+            print(f"{args.backend}: {args.records:,} recommendations written in {seconds:.0f} s")
+        else:
+            await asyncio.to_thread(upgrade_to_head, url)
         await measure(url, args.runs)
 
 

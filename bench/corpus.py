@@ -29,6 +29,7 @@ from app.models.recommendation import (
     RecommendationTheme,
     RecommendingState,
     Status,
+    goal_mask,
 )
 from app.models.sdg import SdgTarget
 from app.models.taxonomy import AffectedPerson, Theme
@@ -154,6 +155,7 @@ class CorpusWriter:
         targets = rng.sample(self.targets, rng.randint(0, 4))
         direct = set(rng.sample(range(1, 18), rng.randint(0 if targets else 1, 2)))
         goals = direct | {goal for _, goal in targets}
+        rec["sdg_goal_mask"] = goal_mask(goals)
         return {
             "rec": [rec],
             "country": [{"recommendation_id": rec_id, "country_iso3": c} for c in countries],

@@ -1,6 +1,7 @@
 """Reading UHRI's fields: labels, paragraph numbers, dates, UPR cycles, annotation types."""
 
 import datetime as dt
+import functools
 import html
 import re
 import unicodedata
@@ -22,6 +23,12 @@ _PLAIN = re.compile(r"^\s*(\d{1,3})\s?[.\-](?!\d)")
 _GLUED = re.compile(r"(?:(?<=[^\W\d])|(?<=[)\n]))\s?(\d{1,3})\s?[.\-](?!\d)")
 
 
+# UHRI repeats a few thousand labels across hundreds of thousands of records: parsing each
+# spelling once takes a third off the import's CPU time.
+_LABEL_CACHE = 65536
+
+
+@functools.lru_cache(maxsize=_LABEL_CACHE)
 def clean_label(label: str) -> str:
     """UHRI's labels without the "- " prefix, stray spaces or a trailing asterisk."""
     label = label.strip()
@@ -30,6 +37,7 @@ def clean_label(label: str) -> str:
     return _SPACES.sub(" ", label).strip().rstrip("*").strip()
 
 
+@functools.lru_cache(maxsize=_LABEL_CACHE)
 def label_key(label: str) -> str:
     """What two spellings of one label have in common: case, accents and punctuation aside."""
     decomposed = unicodedata.normalize("NFKD", clean_label(label).casefold())
@@ -119,6 +127,7 @@ _TYPE_WORDS = {
 }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=256)
 def annotation_type(label: str | None) -> str:
     key = clean_label(label or "").casefold()
     for kind, stems in _TYPE_WORDS.items():

@@ -30,6 +30,7 @@ from app.models.recommendation import (
     RecommendationTheme,
     RecommendingState,
     Status,
+    goal_mask,
 )
 from app.models.taxonomy import AffectedPerson, Theme
 from app.recommendations import service as recommendations
@@ -86,9 +87,14 @@ def _scalar_columns(facts: Facts, lookups: Lookups) -> dict[str, Any]:
     }
 
 
+def _goals(facts: Facts, lookups: Lookups) -> set[int]:
+    """The goals tagged directly and those of the targets tagged."""
+    return set(facts.sdg_goals) | {lookups.targets[code] for code in facts.sdg_targets}
+
+
 def _goal_rows(rec_id: uuid.UUID, facts: Facts, lookups: Lookups) -> list[dict[str, Any]]:
     direct = set(facts.sdg_goals)
-    goals = direct | {lookups.targets[code] for code in facts.sdg_targets}
+    goals = _goals(facts, lookups)
     return [
         {"recommendation_id": rec_id, "goal_number": goal, "direct": goal in direct}
         for goal in sorted(goals)
@@ -117,6 +123,7 @@ async def _create(session: AsyncSession, records: list[ImportRecord], lookups: L
                 "updated_at": now,
                 "version": 1,
                 "import_digests": {record.lang: record.digest(), FACTS_KEY: record.lang},
+                "sdg_goal_mask": goal_mask(_goals(facts, lookups)),
                 **_scalar_columns(facts, lookups),
             }
         )

@@ -58,10 +58,7 @@ CHART_TITLES = {
 async def _sdg_progress(
     session: SessionDep, filters: RecommendationFilters, lang: Language
 ) -> SdgProgress:
-    by_goal = await service.breakdown(
-        session, filters, RecommendationSdgGoal.goal_number, RecommendationSdgGoal
-    )
-    everyone = await service.total(session, filters, only_sdg_tagged=True)
+    by_goal, everyone = await service.sdg_breakdown(session, filters)
     goals = (await session.scalars(select(SdgGoal).order_by(SdgGoal.number))).all()
     rows = [
         GoalRow(
@@ -181,7 +178,7 @@ async def _keyed(
     names: Mapping[Any, str],
 ) -> KeyedProgress:  # fmt: skip
     found = await service.breakdown(session, filters, key, link)
-    everyone = await service.total(session, filters, only_sdg_tagged=False)
+    everyone = await service.total(session, filters)
     rows = sorted(
         (KeyedRow(key=str(k), name=names.get(k, str(k)), **figures.model_dump())
          for k, figures in found.items()),

@@ -10,7 +10,18 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, cast, func, literal, not_, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    and_,
+    cast,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actions.schemas import today
@@ -87,15 +98,52 @@ async def breakdown(
     return {k: Figures.from_counts(cells.get(k, {}), overdue.get(k, 0)) for k in keys}
 
 
-async def total(
-    session: AsyncSession, filters: RecommendationFilters, only_sdg_tagged: bool
-) -> Figures:
-    """Each recommendation once (with only_sdg_tagged: those under at least one goal)."""
-    extra: list[ColumnElement[bool]] = (
-        [R.id.in_(select(RecommendationSdgGoal.recommendation_id))] if only_sdg_tagged else []
-    )
-    found = await breakdown(session, filters, literal(1).label("all"), None, extra)
+async def total(session: AsyncSession, filters: RecommendationFilters) -> Figures:
+    """Each recommendation once."""
+    found = await breakdown(session, filters, literal(1).label("all"))
     return found.get(1, Figures.from_counts({}, 0))
+
+
+GOALS = range(1, 18)
+
+
+def _has_goal(goal: int) -> ColumnElement[bool]:
+    return R.sdg_goal_mask.op("&")(1 << (goal - 1)) != 0
+
+
+async def sdg_breakdown(
+    session: AsyncSession, filters: RecommendationFilters
+) -> tuple[dict[int, Figures], Figures]:
+    """Figures per goal, and for every recommendation under at least one goal.
+
+    Counting reads the goal mask kept beside each recommendation's status, so one pass over
+    one index (no join with the goal link table, which holds several rows per recommendation)
+    counts every goal at once: a count per goal, filtered on the goal's bit.
+    """
+    where = [*conditions(session, filters), R.sdg_goal_mask != 0]
+    per_goal = [func.count().filter(_has_goal(goal)) for goal in GOALS]
+    cells = await session.execute(
+        select(R.status, R.upr_position, func.count(), *per_goal)
+        .where(*where)
+        .group_by(R.status, R.upr_position)
+    )
+    found: dict[int, Cells] = defaultdict(dict)
+    for status, position, everyone, *goals in cells.all():
+        cell = (str(status), str(position) if position else "none")
+        found[0][cell] = everyone
+        for goal, count in zip(GOALS, goals, strict=True):
+            if count:
+                found[goal][cell] = count
+    action_id = func.distinct(Action.id)
+    overdue = await session.execute(
+        select(func.count(action_id), *(func.count(action_id).filter(_has_goal(g)) for g in GOALS))
+        .join(ActionRecommendation, ActionRecommendation.action_id == Action.id)
+        .join(R, R.id == ActionRecommendation.recommendation_id)
+        .where(overdue_condition(today()), *where)
+    )
+    late = dict(zip([0, *GOALS], overdue.one(), strict=True))
+    figures = {goal: Figures.from_counts(found.get(goal, {}), late[goal]) for goal in GOALS}
+    return figures, Figures.from_counts(found.get(0, {}), late[0])
 
 
 def untargeted(goal: int) -> ColumnElement[bool]:

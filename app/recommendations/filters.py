@@ -28,13 +28,13 @@ from app.models.recommendation import (
     Recommendation,
     RecommendationAffectedPerson,
     RecommendationCountry,
-    RecommendationSdgGoal,
     RecommendationSdgTarget,
     RecommendationTheme,
     RecommendationType,
     RecommendingState,
     Status,
     UprPosition,
+    goal_mask,
 )
 from app.models.sdg import SdgTarget
 from app.models.taxonomy import AffectedPerson, Theme
@@ -90,7 +90,6 @@ class RecommendationFilters:
         links: list[tuple[Any, Any, Sequence[Any]]] = [
             (RecommendationCountry, RecommendationCountry.country_iso3, self.country),
             (RecommendingState, RecommendingState.name, self.recommending_state),
-            (RecommendationSdgGoal, RecommendationSdgGoal.goal_number, self.sdg_goal),
             (RecommendationSdgTarget, RecommendationSdgTarget.target_code, self.sdg_target),
             (RecommendationTheme, RecommendationTheme.theme_id, self.theme),
             (
@@ -105,6 +104,9 @@ class RecommendationFilters:
             if values:
                 tagged = select(link.recommendation_id).where(col.in_(values))
                 where.append(r.id.in_(tagged))
+        if self.sdg_goal:
+            # The mask holds the same goals as the link table, without a join to filter on it.
+            where.append(r.sdg_goal_mask.op("&")(goal_mask(self.sdg_goal)) != 0)
         if self.published_from is not None:
             where.append(r.publication_date >= self.published_from)
         if self.published_to is not None:

@@ -29,6 +29,7 @@ from app.models.recommendation import (
     RecommendationTheme,
     RecommendingState,
     Status,
+    goal_mask,
 )
 from app.models.sdg import SdgTarget
 from app.models.taxonomy import AffectedPerson, Theme
@@ -237,6 +238,7 @@ def set_sdgs(
     )
     for link in rec.sdg_goal_links:
         link.direct = link.goal_number in direct
+    rec.sdg_goal_mask = goal_mask(goals)
 
 
 def set_upr(rec: Recommendation, upr: UprWrite | None) -> None:
