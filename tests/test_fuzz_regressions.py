@@ -54,6 +54,16 @@ async def test_goal_numbers_and_flags_take_no_coercion(client: AsyncClient) -> N
     assert_problem(patched, 422, "body.archived")
 
 
+@pytest.mark.parametrize("field", ["cycle", "session"])
+@pytest.mark.parametrize("value", [True, "2"])
+async def test_upr_cycle_and_session_take_no_coercion(
+    client: AsyncClient, field: str, value: object
+) -> None:
+    payload = recommendation_payload(mechanism="UPR", upr={field: value})
+    response = await client.post("/recommendations", json=payload)
+    assert_problem(response, 422, f"body.upr.{field}")
+
+
 async def test_an_api_token_expiry_is_no_timestamp(client: AsyncClient) -> None:
     response = await client.post("/api-tokens", json={"name": "ci", "expires_at": 4102444800})
     assert_problem(response, 422, "body.expires_at")

@@ -39,8 +39,9 @@ GoalNumber = Annotated[int, Field(strict=True, ge=1, le=17)]
 class UprWrite(RequestBody):
     position: UprPosition | None = None
     recommending_states: list[StateName] = Field(default_factory=list, max_length=200)
-    cycle: int | None = Field(default=None, ge=1, le=4)
-    session: int | None = Field(default=None, ge=1, le=200)
+    # Strict: `true` is not cycle 1 (found by fuzzing).
+    cycle: int | None = Field(default=None, ge=1, le=4, strict=True)
+    session: int | None = Field(default=None, ge=1, le=200, strict=True)
 
 
 EXAMPLE_RECOMMENDATION: JsonDict = {
