@@ -149,3 +149,13 @@ async def test_goal_numbers_beyond_any_column_are_refused(client: AsyncClient) -
     # 2199023255553 overflowed PostgreSQL's smallint: a 500.
     assert_problem(await client.get("/sdgs/2199023255553"), 422, "path.number")
     assert_problem(await client.get("/progress/sdgs/2199023255553"), 422, "path.goal")
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+async def test_a_nul_character_in_the_sign_in_form_is_refused(
+    anonymous: AsyncClient, field: str
+) -> None:
+    form = {"username": "someone@example.org", "password": "a long enough passphrase"}
+    form[field] = "x\x00y"
+    response = await anonymous.post("/auth/token", data=form)
+    assert_problem(response, 422, f"body.{field}")
