@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    ColumnElement,
     Date,
     Enum,
     ForeignKey,
@@ -61,6 +62,11 @@ def _fk(target: str) -> ForeignKey:
 def goal_mask(goals: Iterable[int]) -> int:
     """Recommendation.sdg_goal_mask for these goals."""
     return sum(1 << (goal - 1) for goal in set(goals))
+
+
+def has_any_goal(goals: Iterable[int]) -> ColumnElement[bool]:
+    """The recommendation is tagged with at least one of `goals`, read from its mask."""
+    return Recommendation.sdg_goal_mask.op("&")(goal_mask(goals)) != 0
 
 
 class Recommendation(Base):

@@ -32,6 +32,7 @@ from app.models.recommendation import (
     Recommendation,
     RecommendationSdgGoal,
     RecommendationSdgTarget,
+    has_any_goal,
 )
 from app.models.sdg import SdgTarget
 from app.progress.schemas import STATUS_KEYS, Figures
@@ -107,10 +108,6 @@ async def total(session: AsyncSession, filters: RecommendationFilters) -> Figure
 GOALS = range(1, 18)
 
 
-def _has_goal(goal: int) -> ColumnElement[bool]:
-    return R.sdg_goal_mask.op("&")(1 << (goal - 1)) != 0
-
-
 async def sdg_breakdown(
     session: AsyncSession, filters: RecommendationFilters
 ) -> tuple[dict[int, Figures], Figures]:
@@ -121,7 +118,7 @@ async def sdg_breakdown(
     counts every goal at once: a count per goal, filtered on the goal's bit.
     """
     where = [*conditions(session, filters), R.sdg_goal_mask != 0]
-    per_goal = [func.count().filter(_has_goal(goal)) for goal in GOALS]
+    per_goal = [func.count().filter(has_any_goal([goal])) for goal in GOALS]
     cells = await session.execute(
         select(R.status, R.upr_position, func.count(), *per_goal)
         .where(*where)
@@ -135,8 +132,9 @@ async def sdg_breakdown(
             if count:
                 found[goal][cell] = count
     action_id = func.distinct(Action.id)
+    late_per_goal = [func.count(action_id).filter(has_any_goal([goal])) for goal in GOALS]
     overdue = await session.execute(
-        select(func.count(action_id), *(func.count(action_id).filter(_has_goal(g)) for g in GOALS))
+        select(func.count(action_id), *late_per_goal)
         .join(ActionRecommendation, ActionRecommendation.action_id == Action.id)
         .join(R, R.id == ActionRecommendation.recommendation_id)
         .where(overdue_condition(today()), *where)

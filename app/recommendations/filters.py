@@ -34,7 +34,7 @@ from app.models.recommendation import (
     RecommendingState,
     Status,
     UprPosition,
-    goal_mask,
+    has_any_goal,
 )
 from app.models.sdg import SdgTarget
 from app.models.taxonomy import AffectedPerson, Theme
@@ -106,7 +106,7 @@ class RecommendationFilters:
                 where.append(r.id.in_(tagged))
         if self.sdg_goal:
             # The mask holds the same goals as the link table, without a join to filter on it.
-            where.append(r.sdg_goal_mask.op("&")(goal_mask(self.sdg_goal)) != 0)
+            where.append(has_any_goal(self.sdg_goal))
         if self.published_from is not None:
             where.append(r.publication_date >= self.published_from)
         if self.published_to is not None:
