@@ -42,7 +42,7 @@ def parse_accept_language(header: str | None) -> Language:
     return DEFAULT_LANGUAGE
 
 
-def requested_language(
+async def requested_language(
     lang: Annotated[
         Language | None,
         Query(

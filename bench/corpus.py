@@ -158,7 +158,14 @@ class CorpusWriter:
         rec["sdg_goal_mask"] = goal_mask(goals)
         return {
             "rec": [rec],
-            "country": [{"recommendation_id": rec_id, "country_iso3": c} for c in countries],
+            "country": [
+                {
+                    "recommendation_id": rec_id,
+                    "country_iso3": c,
+                    "publication_date": rec["publication_date"],
+                }
+                for c in countries
+            ],
             "state": [
                 {"recommendation_id": rec_id, "name": s}
                 for s in ({rng.choice(self.countries)} if is_upr else set())

@@ -153,7 +153,10 @@ _LINK_TABLES: dict[str, Any] = {
 def _add_links(
     links: dict[str, list[dict[str, Any]]], rec_id: uuid.UUID, facts: Facts, lookups: Lookups
 ) -> None:
-    links["country"] += [{"recommendation_id": rec_id, "country_iso3": c} for c in facts.countries]
+    links["country"] += [
+        {"recommendation_id": rec_id, "country_iso3": c, "publication_date": facts.publication_date}
+        for c in facts.countries
+    ]
     links["state"] += [{"recommendation_id": rec_id, "name": s} for s in facts.recommending_states]
     links["goal"] += _goal_rows(rec_id, facts, lookups)
     links["target"] += [{"recommendation_id": rec_id, "target_code": t} for t in facts.sdg_targets]

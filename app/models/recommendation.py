@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     Enum,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     SmallInteger,
@@ -72,7 +73,11 @@ def has_any_goal(goals: Iterable[int]) -> ColumnElement[bool]:
 class Recommendation(Base):
     __tablename__ = "recommendation"
     __table_args__ = (
-        Index("ix_recommendation_publication_date_id", "publication_date", "id"),
+        # Unique so that country links can carry the date by foreign key (RecommendationCountry).
+        Index("ix_recommendation_publication_date_id", "publication_date", "id", unique=True),
+        # Lists filtered by mechanism or status come newest first straight off these indexes.
+        Index("ix_recommendation_mechanism_id_date", "mechanism_id", "publication_date", "id"),
+        Index("ix_recommendation_status_date", "status", "publication_date", "id"),
         # Progress by SDG reads only this index: an index-only scan, however large the corpus.
         Index("ix_recommendation_progress", "archived", "status", "upr_position", "sdg_goal_mask"),
     )
@@ -84,7 +89,7 @@ class Recommendation(Base):
     type: Mapped[RecommendationType] = mapped_column(
         Enum(RecommendationType, native_enum=False, length=16, create_constraint=True), index=True
     )
-    mechanism_id: Mapped[int] = mapped_column(ForeignKey("mechanism.id"), index=True)
+    mechanism_id: Mapped[int] = mapped_column(ForeignKey("mechanism.id"))
     publication_date: Mapped[dt.date] = mapped_column(Date)
     # {lang: text}, one entry per language known.
     text: Mapped[dict[str, str]] = mapped_column(JSON)
@@ -95,9 +100,7 @@ class Recommendation(Base):
     upr_session: Mapped[int | None] = mapped_column(Integer)
     priority: Mapped[Priority | None] = mapped_column(RankedEnum(Priority), index=True)
     # Derived from planning and validated progress (DESIGN §4); kept current on every change.
-    status: Mapped[Status] = mapped_column(
-        RankedEnum(Status), default=Status.not_started, index=True
-    )
+    status: Mapped[Status] = mapped_column(RankedEnum(Status), default=Status.not_started)
     archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     # The goals of sdg_goal_links (direct or through a target), bit g-1 for goal g: what lets
     # progress by SDG count without joining the link table. Written with the links, always.
@@ -136,12 +139,30 @@ class Recommendation(Base):
 
 
 class RecommendationCountry(Base):
-    __tablename__ = "recommendation_country"
+    """A country a recommendation concerns. The link carries its recommendation's publication
+    date, so that one country's list comes newest first from one index instead of probing
+    every recommendation in date order. A foreign key on (date, id) with ON UPDATE CASCADE
+    keeps the copy right: the ORM fills it in on insert, the database follows every change."""
 
-    recommendation_id: Mapped[uuid.UUID] = mapped_column(_fk("recommendation.id"), primary_key=True)
-    country_iso3: Mapped[str] = mapped_column(
-        ForeignKey("country.iso3"), primary_key=True, index=True
+    __tablename__ = "recommendation_country"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["publication_date", "recommendation_id"],
+            ["recommendation.publication_date", "recommendation.id"],
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
+        Index(
+            "ix_recommendation_country_country_iso3_date",
+            "country_iso3",
+            "publication_date",
+            "recommendation_id",
+        ),
     )
+
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    country_iso3: Mapped[str] = mapped_column(ForeignKey("country.iso3"), primary_key=True)
+    publication_date: Mapped[dt.date] = mapped_column(Date)
 
 
 class RecommendingState(Base):

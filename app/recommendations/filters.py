@@ -170,11 +170,17 @@ async def recommendation_filters(
 ) -> RecommendationFilters:
     countries = [c.upper() for c in country or []]
     mechanism_codes = list(mechanism or [])
+    mechanism_ids: dict[str, int] = {}
+    if mechanism_codes:  # one query both checks the codes and finds their ids
+        found = await session.execute(
+            select(Mechanism.code, Mechanism.id).where(Mechanism.code.in_(mechanism_codes))
+        )
+        mechanism_ids = dict(found.all())
     problems = [
         FieldProblem(field=f"query.{field}", message=f"unknown {what}: {value}", code="unknown")
         for field, what, unknown in [
             ("country", "country", await _unknown(session, Country.iso3, countries)),
-            ("mechanism", "mechanism", await _unknown(session, Mechanism.code, mechanism_codes)),
+            ("mechanism", "mechanism", [c for c in mechanism_codes if c not in mechanism_ids]),
             ("sdg_target", "SDG target", await _unknown(session, SdgTarget.code, sdg_target or [])),
             ("theme", "theme", await _unknown(session, Theme.id, theme or [])),
             (
@@ -201,17 +207,11 @@ async def recommendation_filters(
         )
     if problems:
         raise UnprocessableEntity("Some filter values are not valid; see errors.", errors=problems)
-    mechanism_ids: list[int] = []
-    if mechanism_codes:
-        rows = await session.scalars(
-            select(Mechanism.id).where(Mechanism.code.in_(mechanism_codes))
-        )
-        mechanism_ids = list(rows.all())
     return RecommendationFilters(
         uhri_id=uhri_id or (),
         symbol=symbol or (),
         country=countries,
-        mechanism_ids=mechanism_ids,
+        mechanism_ids=list(mechanism_ids.values()),
         mechanism_type=mechanism_type or (),
         type=type or (),
         upr_position=[str(p) for p in upr_position or []],

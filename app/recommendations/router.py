@@ -41,8 +41,10 @@ async def list_recommendations(
     filters: RecommendationFiltersDep,
     sort: Annotated[service.SortName, Query()] = "-publication_date",
 ) -> Page[RecommendationRead]:
-    recs, next_cursor, total = await service.list_recommendations(session, filters, sort, page)
-    items = await read_models(session, recs, lang)
+    rows, next_cursor, total = await service.list_recommendations(
+        session, filters, sort, page, lang
+    )
+    items = await read_models(session, rows, lang)
     return Page(items=items, next_cursor=next_cursor, total=total)
 
 
@@ -84,11 +86,11 @@ async def bulk_update(session: SessionDep, actor: Editor, data: BulkPriority) ->
 async def get_recommendation(
     session: SessionDep, recommendation_id: uuid.UUID, lang: LanguageDep, response: Response
 ) -> RecommendationRead:
-    rec = await service.find_recommendation(session, recommendation_id)
-    if rec is None:
+    row = await service.find_recommendation(session, recommendation_id, lang)
+    if row is None:
         raise NotFound(f"There is no recommendation {recommendation_id}.")
-    response.headers["ETag"] = etag_for(rec.version)
-    return (await read_models(session, [rec], lang))[0]
+    response.headers["ETag"] = etag_for(row.version)
+    return (await read_models(session, [row], lang))[0]
 
 
 @router.patch(

@@ -3,14 +3,13 @@
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pydantic.config import JsonDict
 
 from app.i18n import Language, localize
 from app.json_types import IsoDate, RequestBody
-from app.models.mechanism import Mechanism
 from app.models.recommendation import (
     Priority,
     Recommendation,
@@ -155,9 +154,10 @@ class RecommendationRead(BaseModel):
         tags = Tags(
             countries=[link.country_iso3 for link in rec.country_links],
             recommending_states=[s.name for s in rec.recommending_state_links],
-            themes=[(t.theme_id, t.theme.name) for t in rec.theme_links],
+            themes=[(t.theme_id, localize(t.theme.name, lang)) for t in rec.theme_links],
             affected_persons=[
-                (a.affected_person_id, a.affected_person.name) for a in rec.affected_person_links
+                (a.affected_person_id, localize(a.affected_person.name, lang))
+                for a in rec.affected_person_links
             ],
             sdg_goals=[g.goal_number for g in rec.sdg_goal_links],
             sdg_targets=[t.target_code for t in rec.sdg_target_links],
@@ -167,47 +167,58 @@ class RecommendationRead(BaseModel):
                 if not link.cluster.archived
             ],
         )
-        return cls.assemble(rec, rec.mechanism, tags, lang)
+        m = rec.mechanism
+        return cls.assemble(
+            rec, {"code": m.code, "type": m.type, "name": localize(m.name, lang)}, tags
+        )
 
     @classmethod
     def assemble(
-        cls, rec: Recommendation, mechanism: Mechanism, tags: "Tags", lang: Language
+        cls, rec: Recommendation | Any, mechanism: dict[str, Any], tags: "Tags"
     ) -> "RecommendationRead":
-        def labels(pairs: list[tuple[uuid.UUID, dict[str, str]]]) -> list[LabelRead]:
-            found = (LabelRead(id=i, name=localize(names, lang)) for i, names in pairs)
-            return sorted(found, key=lambda label: label.name)
-
-        return cls(
-            id=rec.id,
-            uhri_id=rec.uhri_id,
-            symbol=rec.symbol,
-            paragraph=rec.paragraph,
-            type=rec.type,
-            mechanism=MechanismRead.build(mechanism, lang),
-            countries=sorted(tags.countries),
-            text=rec.text,
-            publication_date=rec.publication_date,
-            upr=UprRead(
-                position=rec.upr_position,
-                recommending_states=sorted(tags.recommending_states),
-                cycle=rec.upr_cycle,
-                session=rec.upr_session,
-            ),
-            themes=labels(tags.themes),
-            affected_persons=labels(tags.affected_persons),
-            sdg_goals=sorted(tags.sdg_goals),
-            sdg_targets=sorted(tags.sdg_targets, key=target_sort_order),
-            priority=rec.priority,
-            clusters=sorted(
-                (ClusterRef(id=i, name=name) for i, name in tags.clusters),
-                key=lambda ref: ref.name,
-            ),
-            status=rec.status,
-            archived=rec.archived,
-            created_at=rec.created_at,
-            updated_at=rec.updated_at,
-            version=rec.version,
+        """From a recommendation (or a row of its columns), its mechanism's read fields and its
+        tags, labels already in the reader's language."""
+        # One validation of plain data: building the nested models one by one cost twice as
+        # much, and a page builds fifty of these.
+        return cls.model_validate(
+            {
+                "id": rec.id,
+                "uhri_id": rec.uhri_id,
+                "symbol": rec.symbol,
+                "paragraph": rec.paragraph,
+                "type": rec.type,
+                "mechanism": mechanism,
+                "countries": sorted(tags.countries),
+                "text": rec.text,
+                "publication_date": rec.publication_date,
+                "upr": {
+                    "position": rec.upr_position,
+                    "recommending_states": sorted(tags.recommending_states),
+                    "cycle": rec.upr_cycle,
+                    "session": rec.upr_session,
+                },
+                "themes": _labels(tags.themes),
+                "affected_persons": _labels(tags.affected_persons),
+                "sdg_goals": sorted(tags.sdg_goals),
+                "sdg_targets": sorted(tags.sdg_targets, key=target_sort_order),
+                "priority": rec.priority,
+                "clusters": _labels(tags.clusters),
+                "status": rec.status,
+                "archived": rec.archived,
+                "created_at": rec.created_at,
+                "updated_at": rec.updated_at,
+                "version": rec.version,
+            }
         )
+
+
+def _labels(pairs: list[tuple[uuid.UUID, str]]) -> list[dict[str, Any]]:
+    """{id, name} in name order, for LabelRead and ClusterRef."""
+    return [{"id": i, "name": name} for i, name in sorted(pairs, key=_by_name)]
+
+
+def _by_name(pair: tuple[uuid.UUID, str]) -> str:
+    return pair[1]
 
 
 @dataclass
@@ -216,8 +227,9 @@ class Tags:
 
     countries: list[str] = field(default_factory=list)
     recommending_states: list[str] = field(default_factory=list)
-    themes: list[tuple[uuid.UUID, dict[str, str]]] = field(default_factory=list)
-    affected_persons: list[tuple[uuid.UUID, dict[str, str]]] = field(default_factory=list)
+    # (id, name in the reader's language)
+    themes: list[tuple[uuid.UUID, str]] = field(default_factory=list)
+    affected_persons: list[tuple[uuid.UUID, str]] = field(default_factory=list)
     sdg_goals: list[int] = field(default_factory=list)
     sdg_targets: list[str] = field(default_factory=list)
     clusters: list[tuple[uuid.UUID, str]] = field(default_factory=list)

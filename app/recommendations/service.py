@@ -1,5 +1,6 @@
 """Creating, reading, changing, archiving and listing recommendations."""
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -14,6 +15,7 @@ from app.audit.service import diff, record_event
 from app.auth.principal import Principal
 from app.db import flush_or_conflict
 from app.errors import Conflict, FieldProblem, UnprocessableEntity, reject_nulls
+from app.i18n import Language
 from app.models.base import utcnow
 from app.models.cluster import ClusterRecommendation
 from app.models.country import Country
@@ -33,9 +35,10 @@ from app.models.recommendation import (
 )
 from app.models.sdg import SdgTarget
 from app.models.taxonomy import AffectedPerson, Theme
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, paginate_rows
 from app.planning.references import require_existing
 from app.recommendations.filters import RecommendationFilters
+from app.recommendations.reads import select_for_read
 from app.recommendations.schemas import (
     NOT_NULLABLE,
     RecommendationCreate,
@@ -77,11 +80,11 @@ _PRIORITIES = list(Priority)
 _UHRI_ID_TAKEN = "Another recommendation already has this uhri_id."
 
 
-def _order(name: SortName) -> KeysetOrder[Recommendation]:
+def _order(name: SortName) -> KeysetOrder[Any]:
     descending = name.startswith("-")
     field = name.lstrip("-")
     column: Any
-    key: Callable[[Recommendation], Any]
+    key: Callable[[Any], Any]
     parse: Callable[[Any], Any]
     if field == "publication_date":
         column, key, parse = (
@@ -109,18 +112,37 @@ def _order(name: SortName) -> KeysetOrder[Recommendation]:
 
 
 async def list_recommendations(
-    session: AsyncSession, filters: RecommendationFilters, sort: SortName, params: PageParams
-) -> tuple[list[Recommendation], str | None, int | None]:
+    session: AsyncSession,
+    filters: RecommendationFilters,
+    sort: SortName,
+    params: PageParams,
+    lang: Language,
+) -> tuple[list[Any], str | None, int | None]:
+    """A page of rows for read_models."""
     dialect = session.get_bind().dialect.name
-    stmt = filters.apply(select(Recommendation), dialect)
-    return await paginate(session, stmt, _order(sort), params)
+    stmt = select_for_read(lang)
+    order = _order(sort)
+    if len(filters.country) == 1 and order.columns[0] is Recommendation.publication_date:
+        # One country, by date: walk that country's links newest first (they carry the date,
+        # indexed) and fetch each recommendation by key, instead of walking the whole corpus in
+        # date order and probing each for the country. Same values, so the same cursors.
+        link = RecommendationCountry
+        stmt = stmt.join(
+            link,
+            (link.recommendation_id == Recommendation.id)
+            & (link.country_iso3 == filters.country[0]),
+        )
+        filters = dataclasses.replace(filters, country=())
+        order = dataclasses.replace(order, columns=[link.publication_date, link.recommendation_id])
+    return await paginate_rows(session, filters.apply(stmt, dialect), order, params)
 
 
 async def find_recommendation(
-    session: AsyncSession, recommendation_id: uuid.UUID
-) -> Recommendation | None:
-    """The row alone, for reading (read_models fetches the tags)."""
-    return await session.get(Recommendation, recommendation_id)
+    session: AsyncSession, recommendation_id: uuid.UUID, lang: Language
+) -> Any | None:
+    """The row for read_models (which fetches the tags)."""
+    stmt = select_for_read(lang).where(Recommendation.id == recommendation_id)
+    return (await session.execute(stmt)).one_or_none()
 
 
 async def get_recommendation(

@@ -7,7 +7,7 @@ from httpx import AsyncClient
 
 from tests.imports import uhri_files as uhri
 from tests.imports.conftest import Upload
-from tests.recommendations.goal_masks import stored_and_linked_masks as _masks
+from tests.recommendations.denormalized import stored_and_linked_masks as _masks
 
 
 async def test_mask_follows_imported_tags_on_creation_and_update(

@@ -3,8 +3,8 @@
 from fastapi import FastAPI
 from httpx import AsyncClient
 
+from tests.recommendations.denormalized import stored_and_linked_masks as _masks
 from tests.recommendations.factories import create_recommendation
-from tests.recommendations.goal_masks import stored_and_linked_masks as _masks
 
 
 async def _goal_counts(client: AsyncClient) -> dict[int, int]:
