@@ -74,25 +74,31 @@ IN_GOAL = "AND r.sdg_goal_mask & $2 <> 0"  # the goal's bit: what the link table
 MATCHING = (
     "AND r.id IN (SELECT recommendation_id FROM recommendation_search WHERE document LIKE $1)"
 )
-# The best hand-written form of the progress figures: one pass counting every goal by its bit in
-# the goal mask (the API runs the same); joining the link table instead takes about 0.9 s.
-_EACH_GOAL = ", ".join(
-    f"count({{what}}) FILTER (WHERE r.sdg_goal_mask & {1 << (g - 1)} <> 0)" for g in range(1, 18)
+# The best hand-written forms of the progress figures. Filtered: one pass counting every goal by
+# its bit in the goal mask (joining the link table instead takes about 0.9 s). Whole corpus: the
+# tally the triggers keep. Both: overdue actions, each once, with the goals of its
+# recommendations. The API runs the same.
+_GOALS = range(1, 18)
+COUNTED_SQL = (
+    "SELECT r.status, r.upr_position, count(*), "
+    + ", ".join(f"count(*) FILTER (WHERE r.sdg_goal_mask & {1 << (g - 1)} <> 0)" for g in _GOALS)
+    + " FROM recommendation r WHERE NOT r.archived AND r.sdg_goal_mask <> 0 {where} GROUP BY 1, 2"
 )
-PROGRESS_SQL = (
-    """SELECT r.status, r.upr_position, count(*), """
-    + _EACH_GOAL.format(what="*")
-    + """
-       FROM recommendation r
-       WHERE NOT r.archived AND r.sdg_goal_mask <> 0 {where} GROUP BY 1, 2""",
-    """SELECT count(DISTINCT a.id), """
-    + _EACH_GOAL.format(what="DISTINCT a.id")
+TALLY_SQL = (
+    "SELECT goal, status, upr_position, recommendations FROM sdg_goal_tally "
+    "WHERE recommendations <> 0"
+)
+OVERDUE_SQL = (
+    "SELECT count(*), "
+    + ", ".join(f"count(*) FILTER (WHERE g{g} <> 0)" for g in _GOALS)
+    + " FROM (SELECT "
+    + ", ".join(f"max(r.sdg_goal_mask & {1 << (g - 1)}) AS g{g}" for g in _GOALS)
     + """
        FROM action a
        JOIN action_recommendation ar ON ar.action_id = a.id
        JOIN recommendation r ON r.id = ar.recommendation_id
        WHERE a.due_date < current_date AND a.status NOT IN ('completed', 'cancelled')
-       AND NOT r.archived AND r.sdg_goal_mask <> 0 {where}""",
+       AND NOT r.archived AND r.sdg_goal_mask <> 0 {where} GROUP BY a.id) AS per_action"""
 )
 
 
@@ -128,9 +134,9 @@ def scenarios(hot: str, rare: str, rec_id: str, crc: int) -> list[Scenario]:
         Scenario("single read", f"/recommendations/{rec_id}", {},
                  (page(where="AND r.id = $1"),), (uuid.UUID(rec_id),)),
         Scenario("/progress/sdgs, whole corpus", "/progress/sdgs", {},
-                 tuple(q.format(where="") for q in PROGRESS_SQL), ()),
+                 (TALLY_SQL, OVERDUE_SQL.format(where="")), ()),
         Scenario("/progress/sdgs, one country", "/progress/sdgs", {"country": hot},
-                 tuple(q.format(where=IN_COUNTRY) for q in PROGRESS_SQL), (hot,)),
+                 tuple(q.format(where=IN_COUNTRY) for q in (COUNTED_SQL, OVERDUE_SQL)), (hot,)),
     ]  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from app.models import (
     progress_update,
     recommendation,
     sdg,
+    sdg_tally,
     taxonomy,
     user,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "progress_update",
     "recommendation",
     "sdg",
+    "sdg_tally",
     "taxonomy",
     "user",
 ]

@@ -80,6 +80,8 @@ class Recommendation(Base):
         Index("ix_recommendation_status_date", "status", "publication_date", "id"),
         # Progress by SDG reads only this index: an index-only scan, however large the corpus.
         Index("ix_recommendation_progress", "archived", "status", "upr_position", "sdg_goal_mask"),
+        # Overdue actions reach their recommendations' goals through this one, without the heap.
+        Index("ix_recommendation_id_goals", "id", "archived", "sdg_goal_mask"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

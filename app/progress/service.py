@@ -32,9 +32,11 @@ from app.models.recommendation import (
     Recommendation,
     RecommendationSdgGoal,
     RecommendationSdgTarget,
+    goal_mask,
     has_any_goal,
 )
 from app.models.sdg import SdgTarget
+from app.models.sdg_tally import ANY_GOAL, NO_POSITION, SdgGoalTally
 from app.progress.schemas import STATUS_KEYS, Figures
 from app.recommendations.filters import RecommendationFilters
 
@@ -113,11 +115,63 @@ async def sdg_breakdown(
 ) -> tuple[dict[int, Figures], Figures]:
     """Figures per goal, and for every recommendation under at least one goal.
 
-    Counting reads the goal mask kept beside each recommendation's status, so one pass over
-    one index (no join with the goal link table, which holds several rows per recommendation)
-    counts every goal at once: a count per goal, filtered on the goal's bit.
+    The whole corpus is read from the tally the database keeps per goal, status and UPR
+    position. Filtered figures read the goal mask kept beside each recommendation's status, so
+    one pass over one index (no join with the goal link table, which holds several rows per
+    recommendation) counts every goal at once: a count per goal, filtered on the goal's bit.
+    Overdue actions depend on today's date, so they are always counted.
     """
     where = [*conditions(session, filters), R.sdg_goal_mask != 0]
+    if _counted_whole(filters):
+        found = await _tallied_cells(session)
+    else:
+        found = await _counted_cells(session, where)
+    # Per overdue action, whether any of its recommendations has each goal's bit; then count
+    # actions per goal. Once per action, without a DISTINCT count (a sort) per goal.
+    per_action = (
+        select(*(func.max(R.sdg_goal_mask.op("&")(_bit(goal))).label(f"g{goal}") for goal in GOALS))
+        .select_from(Action)
+        .join(ActionRecommendation, ActionRecommendation.action_id == Action.id)
+        .join(R, R.id == ActionRecommendation.recommendation_id)
+        .where(overdue_condition(today()), *where)
+        .group_by(Action.id)
+        .subquery()
+    )
+    overdue = await session.execute(
+        select(func.count(), *(func.count().filter(per_action.c[f"g{g}"] != 0) for g in GOALS))
+    )
+    late = dict(zip([ANY_GOAL, *GOALS], overdue.one(), strict=True))
+    figures = {goal: Figures.from_counts(found.get(goal, {}), late[goal]) for goal in GOALS}
+    return figures, Figures.from_counts(found.get(ANY_GOAL, {}), late[ANY_GOAL])
+
+
+def _bit(goal: int) -> int:
+    return goal_mask([goal])
+
+
+def _counted_whole(filters: RecommendationFilters) -> bool:
+    """No filter but the archive flag, which progress always sets: the whole counted corpus."""
+    return not filters.narrows()
+
+
+async def _tallied_cells(session: AsyncSession) -> dict[int, Cells]:
+    """The whole corpus's cells from the tally the database keeps (app/models/sdg_tally.py)."""
+    tally = SdgGoalTally
+    rows = await session.execute(
+        select(tally.goal, tally.status, tally.upr_position, tally.recommendations).where(
+            tally.recommendations != 0
+        )
+    )
+    found: dict[int, Cells] = defaultdict(dict)
+    for goal, status, position, count in rows.all():
+        found[goal][(str(status), position)] = count
+    return found
+
+
+async def _counted_cells(
+    session: AsyncSession, where: list[ColumnElement[bool]]
+) -> dict[int, Cells]:
+    """Cells counted from the goal masks of the recommendations `where` selects."""
     per_goal = [func.count().filter(has_any_goal([goal])) for goal in GOALS]
     cells = await session.execute(
         select(R.status, R.upr_position, func.count(), *per_goal)
@@ -126,22 +180,12 @@ async def sdg_breakdown(
     )
     found: dict[int, Cells] = defaultdict(dict)
     for status, position, everyone, *goals in cells.all():
-        cell = (str(status), str(position) if position else "none")
-        found[0][cell] = everyone
+        cell = (str(status), str(position) if position else NO_POSITION)
+        found[ANY_GOAL][cell] = everyone
         for goal, count in zip(GOALS, goals, strict=True):
             if count:
                 found[goal][cell] = count
-    action_id = func.distinct(Action.id)
-    late_per_goal = [func.count(action_id).filter(has_any_goal([goal])) for goal in GOALS]
-    overdue = await session.execute(
-        select(func.count(action_id), *late_per_goal)
-        .join(ActionRecommendation, ActionRecommendation.action_id == Action.id)
-        .join(R, R.id == ActionRecommendation.recommendation_id)
-        .where(overdue_condition(today()), *where)
-    )
-    late = dict(zip([0, *GOALS], overdue.one(), strict=True))
-    figures = {goal: Figures.from_counts(found.get(goal, {}), late[goal]) for goal in GOALS}
-    return figures, Figures.from_counts(found.get(0, {}), late[0])
+    return found
 
 
 def untargeted(goal: int) -> ColumnElement[bool]:

@@ -4,6 +4,7 @@ Values within one filter are alternatives (OR); different filters all apply (AND
 name reference data which does not exist are refused with 422 rather than matching nothing.
 """
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -66,6 +67,10 @@ class RecommendationFilters:
     search_terms: Sequence[str] = ()
     cluster: Sequence[uuid.UUID] = ()
     institution: Sequence[uuid.UUID] = ()
+
+    def narrows(self) -> bool:
+        """Whether any filter but the archive flag is set."""
+        return any(getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "archived")
 
     def apply(self, stmt: Select[Any], dialect: str) -> Select[Any]:
         return stmt.where(*self.conditions(dialect))

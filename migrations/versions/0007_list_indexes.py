@@ -99,7 +99,8 @@ def _rebuild_country_links_sqlite() -> None:
         """
         INSERT INTO recommendation_country_new (recommendation_id, country_iso3, publication_date)
         SELECT link.recommendation_id, link.country_iso3, r.publication_date
-        FROM recommendation_country AS link JOIN recommendation AS r ON r.id = link.recommendation_id
+        FROM recommendation_country AS link
+        JOIN recommendation AS r ON r.id = link.recommendation_id
         """
     )
     op.drop_table("recommendation_country")
