@@ -42,6 +42,26 @@ def db_backup(destination: Path) -> None:
     click.echo(f"backed up {pages} pages to {destination}")
 
 
+@db.command("retally")
+def db_retally() -> None:
+    """Recount the SDG tally from the recommendations (the database's triggers keep it; this is
+    for when something bypassed them)."""
+    from app.db import create_engine, create_sessionmaker
+    from app.progress.tally import recount_tally
+
+    settings = get_settings()
+
+    async def run() -> int:
+        engine = create_engine(settings)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await recount_tally(session)
+        finally:
+            await engine.dispose()
+
+    click.echo(f"SDG tally recounted: {asyncio.run(run())} rows")
+
+
 @main.command()
 def seed() -> None:
     """Load the reference data (SDGs, mechanisms, countries, themes…); safe to run again."""

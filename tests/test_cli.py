@@ -28,6 +28,9 @@ def test_db_upgrade_then_seed_twice(fresh_database: str) -> None:
     assert again.exit_code == 0
     assert again.output.strip().endswith("affected_person=0")
     assert "sdg_goal=0 sdg_target=0 mechanism=0 country=0 theme=0" in again.output
+    retallied = runner.invoke(main, ["db", "retally"])
+    assert retallied.exit_code == 0, retallied.output
+    assert retallied.output.strip() == "SDG tally recounted: 0 rows"
     get_settings.cache_clear()
 
 

@@ -8,6 +8,7 @@ from httpx import AsyncClient
 from sqlalchemy import update
 
 from app.models.sdg_tally import SdgGoalTally
+from app.progress.tally import recount_tally
 from tests.planning.factories import assign, institution_id, plan_action, status_of, validated
 from tests.recommendations.denormalized import tally_beside_recount
 from tests.recommendations.factories import create_recommendation
@@ -77,3 +78,15 @@ async def test_corpus_wide_figures_come_from_the_tally(app: FastAPI, client: Asy
     assert tallied["goals"][2]["recommendations"] == 41
     assert counted["goals"][2]["recommendations"] == 1
     assert tallied["total"] == counted["total"] == 1
+
+
+async def test_recount_repairs_a_tally_that_was_bypassed(app: FastAPI, client: AsyncClient) -> None:
+    await create_recommendation(client, sdg_goals=[3], sdg_targets=["5.2"])
+    await create_recommendation(client, mechanism="UPR", sdg_goals=[3], upr={"position": "noted"})
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(update(SdgGoalTally).values(recommendations=7))
+    tally, recount = await tally_beside_recount(app)
+    assert tally != recount
+    async with app.state.sessionmaker() as session, session.begin():
+        assert await recount_tally(session) == len(recount)
+    await _assert_tally_right(app, client)
