@@ -90,10 +90,8 @@ TALLY_SQL = (
 )
 OVERDUE_SQL = (
     "SELECT count(*), "
-    + ", ".join(f"count(*) FILTER (WHERE g{g} <> 0)" for g in _GOALS)
-    + " FROM (SELECT "
-    + ", ".join(f"max(r.sdg_goal_mask & {1 << (g - 1)}) AS g{g}" for g in _GOALS)
-    + """
+    + ", ".join(f"count(*) FILTER (WHERE mask & {1 << (g - 1)} <> 0)" for g in _GOALS)
+    + """ FROM (SELECT bit_or(r.sdg_goal_mask) AS mask
        FROM action a
        JOIN action_recommendation ar ON ar.action_id = a.id
        JOIN recommendation r ON r.id = ar.recommendation_id
@@ -213,11 +211,16 @@ async def timed_sql(connection: asyncpg.Connection, scenario: Scenario, runs: in
 
 
 async def measure(url: str, runs: int) -> None:
-    app = create_app(Settings(database_url=url))
+    app = create_app(Settings(database_url=url, import_worker=False))
     is_postgres = url.startswith("postgresql")
     raw = await asyncpg.connect(_dsn(url)) if is_postgres else None
     print(f"{'scenario':32} {'API p50':>8} {'p99':>8} {'SQL p50':>8} {'p99':>8} {'API/SQL':>8}")
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://b/api/v1") as client:
+    transport = ASGITransport(app=app)
+    # Start the app as a server does (its lifespan), which httpx's transport does not.
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=transport, base_url="http://b/api/v1") as client,
+    ):
         countries = (await client.get("/progress/countries")).json()["items"]
         hot, rare = countries[0]["key"], countries[-1]["key"]
         rec_id = (await client.get("/recommendations", params={"limit": 1})).json()["items"][0][

@@ -126,10 +126,15 @@ async def sdg_breakdown(
         found = await _tallied_cells(session)
     else:
         found = await _counted_cells(session, where)
-    # Per overdue action, whether any of its recommendations has each goal's bit; then count
-    # actions per goal. Once per action, without a DISTINCT count (a sort) per goal.
+    # Per overdue action, the goals of its recommendations; then count actions per goal. Once
+    # per action, without a DISTINCT count (a sort) per goal.
+    mask = R.sdg_goal_mask
+    if session.get_bind().dialect.name == "postgresql":
+        goals_of_action = [func.bit_or(mask).label("mask")]
+    else:  # SQLite has no bit_or: whether each bit is set anywhere, goal by goal
+        goals_of_action = [func.max(mask.op("&")(_bit(g))).label(f"g{g}") for g in GOALS]
     per_action = (
-        select(*(func.max(R.sdg_goal_mask.op("&")(_bit(goal))).label(f"g{goal}") for goal in GOALS))
+        select(*goals_of_action)
         .select_from(Action)
         .join(ActionRecommendation, ActionRecommendation.action_id == Action.id)
         .join(R, R.id == ActionRecommendation.recommendation_id)
@@ -137,8 +142,13 @@ async def sdg_breakdown(
         .group_by(Action.id)
         .subquery()
     )
+    has_goal = (
+        [per_action.c.mask.op("&")(_bit(g)) != 0 for g in GOALS]
+        if "mask" in per_action.c
+        else [per_action.c[f"g{g}"] != 0 for g in GOALS]
+    )
     overdue = await session.execute(
-        select(func.count(), *(func.count().filter(per_action.c[f"g{g}"] != 0) for g in GOALS))
+        select(func.count(), *(func.count().filter(condition) for condition in has_goal))
     )
     late = dict(zip([ANY_GOAL, *GOALS], overdue.one(), strict=True))
     figures = {goal: Figures.from_counts(found.get(goal, {}), late[goal]) for goal in GOALS}
