@@ -2,8 +2,12 @@
 
 Random text almost never names a mechanism or a country that exists, so nearly every generated
 recommendation was refused (422) and the stateful phase never got past creating one. Half of
-them are given real reference data, so that sequences go on to read, edit, archive, report
-progress and read the history of what they created.
+the valid ones are given real reference data, so that sequences go on to read, edit, archive,
+report progress and read the history of what they created.
+
+Only valid (positive) cases: a negative case whose one invalid part was, say, an item of
+`affected_persons` would be made valid by this, accepted, and reported as "schema-violating
+request accepted" (it was, once: CI of 2026-11-21, seed 119766192627382471373768470303021776367).
 """
 
 from typing import Any
@@ -20,13 +24,12 @@ _REAL = {
 
 
 @schemathesis.hook
-def map_body(context: Any, body: Any) -> Any:
-    operation = context.operation
-    creates_recommendation = (
-        operation is not None
-        and operation.method.upper() == "POST"
-        and operation.path.endswith("/recommendations")
+def before_call(context: Any, case: Any, kwargs: Any) -> None:
+    operation = case.operation
+    creates_recommendation = operation.method.upper() == "POST" and operation.path.endswith(
+        "/recommendations"
     )
-    if creates_recommendation and isinstance(body, dict) and len(str(body)) % 2 == 0:
-        return {**body, **_REAL}
-    return body
+    negative = case.meta is not None and case.meta.generation.mode.is_negative
+    body = case.body
+    if creates_recommendation and not negative and isinstance(body, dict) and len(str(body)) % 2:
+        case.body = {**body, **_REAL}
