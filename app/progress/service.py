@@ -122,19 +122,14 @@ async def sdg_breakdown(
     Overdue actions depend on today's date, so they are always counted.
     """
     where = [*conditions(session, filters), R.sdg_goal_mask != 0]
-    if _counted_whole(filters):
+    if not filters.narrows():  # the whole corpus (the archive flag progress always sets)
         found = await _tallied_cells(session)
     else:
         found = await _counted_cells(session, where)
-    # Per overdue action, the goals of its recommendations; then count actions per goal. Once
-    # per action, without a DISTINCT count (a sort) per goal.
-    mask = R.sdg_goal_mask
-    if session.get_bind().dialect.name == "postgresql":
-        goals_of_action = [func.bit_or(mask).label("mask")]
-    else:  # SQLite has no bit_or: whether each bit is set anywhere, goal by goal
-        goals_of_action = [func.max(mask.op("&")(_bit(g))).label(f"g{g}") for g in GOALS]
+    # Per overdue action, whether its recommendations have each goal; then count actions per
+    # goal. Once per action, without a DISTINCT count (a sort) per goal.
     per_action = (
-        select(*goals_of_action)
+        select(*_goal_flags(session.get_bind().dialect.name))
         .select_from(Action)
         .join(ActionRecommendation, ActionRecommendation.action_id == Action.id)
         .join(R, R.id == ActionRecommendation.recommendation_id)
@@ -142,26 +137,27 @@ async def sdg_breakdown(
         .group_by(Action.id)
         .subquery()
     )
-    has_goal = (
-        [per_action.c.mask.op("&")(_bit(g)) != 0 for g in GOALS]
-        if "mask" in per_action.c
-        else [per_action.c[f"g{g}"] != 0 for g in GOALS]
-    )
     overdue = await session.execute(
-        select(func.count(), *(func.count().filter(condition) for condition in has_goal))
+        select(func.count(), *(func.count().filter(per_action.c[f"g{g}"] != 0) for g in GOALS))
     )
     late = dict(zip([ANY_GOAL, *GOALS], overdue.one(), strict=True))
     figures = {goal: Figures.from_counts(found.get(goal, {}), late[goal]) for goal in GOALS}
     return figures, Figures.from_counts(found.get(ANY_GOAL, {}), late[ANY_GOAL])
 
 
-def _bit(goal: int) -> int:
-    return goal_mask([goal])
-
-
-def _counted_whole(filters: RecommendationFilters) -> bool:
-    """No filter but the archive flag, which progress always sets: the whole counted corpus."""
-    return not filters.narrows()
+def _goal_flags(dialect: str) -> list[Any]:
+    """Aggregates over one action's recommendations, g1…g17: nonzero where one has the goal.
+    PostgreSQL ORs the masks once (identical aggregates are computed once); SQLite has no
+    bit_or, so it takes each bit's maximum."""
+    mask = R.sdg_goal_mask
+    return [
+        (
+            func.bit_or(mask).op("&")(goal_mask([g]))
+            if dialect == "postgresql"
+            else func.max(mask.op("&")(goal_mask([g])))
+        ).label(f"g{g}")
+        for g in GOALS
+    ]
 
 
 async def _tallied_cells(session: AsyncSession) -> dict[int, Cells]:
