@@ -135,6 +135,10 @@ def scenarios(hot: str, rare: str, rec_id: str, crc: int) -> list[Scenario]:
                  (TALLY_SQL, OVERDUE_SQL.format(where="")), ()),
         Scenario("/progress/sdgs, one country", "/progress/sdgs", {"country": hot},
                  tuple(q.format(where=IN_COUNTRY) for q in (COUNTED_SQL, OVERDUE_SQL)), (hot,)),
+        # The floor under every row above: a request that runs one trivial query, on a pooled
+        # connection, with no credentials, filters, transaction or read models.
+        Scenario("floor: /readyz, one tiny query", "http://b/readyz", {},
+                 ("SELECT version_num FROM alembic_version",), ()),
     ]  # fmt: skip
 
 

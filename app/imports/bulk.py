@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.schema import ColumnDefault
 
@@ -53,3 +53,34 @@ def _with_defaults(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, A
         return default.arg(None) if default.is_callable else default.arg
 
     return [{**row, **{key: value(d) for key, d in defaults.items()}} for row in rows]
+
+
+# The trigram index behind search is most of what an import costs PostgreSQL. GIN indexes take
+# new entries into a pending list and merge it into the index when it outgrows
+# gin_pending_list_limit (4 MB by default), with work_mem (4 MB) to sort it in. Merging 64 MB at
+# a time with 64 MB of memory costs about half as much per entry (bench/README.md).
+_BULK_GIN_SETTINGS = text(
+    "SELECT set_config('gin_pending_list_limit', '64MB', true), "
+    "set_config('work_mem', '64MB', true)"
+)
+# Merging what is left once the import is done, so that searches do not scan up to 64 MB of
+# pending entries until autovacuum gets there. Only the index's owner may (the role that ran
+# the migrations); any other leaves it to autovacuum.
+_MERGE_PENDING_SEARCH_ENTRIES = text(
+    "SELECT gin_clean_pending_list(c.oid) FROM pg_class c "
+    "WHERE c.relname = 'ix_recommendation_search_document_trgm' "
+    "AND pg_has_role(c.relowner, 'USAGE')"
+)
+
+
+async def prepare_bulk_transaction(session: AsyncSession) -> None:
+    """Settings for a transaction that writes a batch of records (PostgreSQL; they end with it)."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_BULK_GIN_SETTINGS)
+
+
+async def merge_pending_search_entries(session: AsyncSession) -> None:
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_MERGE_PENDING_SEARCH_ENTRIES)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.service import record_event
 from app.auth.principal import Principal
+from app.imports.bulk import merge_pending_search_entries, prepare_bulk_transaction
 from app.imports.normalize import (
     ImportRecord,
     Lookups,
@@ -270,6 +271,7 @@ async def _commit_batch(
     assert batch.last_index is not None
     good, problems, counts = batch.records, batch.problems, batch.counts
     async with sessionmaker() as session, session.begin():
+        await prepare_bulk_transaction(session)
         actor = await _actor(session, job)
         result = await write_batch(
             session, good, lookups, batch.pending,
@@ -311,6 +313,9 @@ async def _run_batches(
     while True:
         batch = await upcoming
         if batch.last_index is None:
+            if not job.dry_run:
+                async with sessionmaker() as session, session.begin():
+                    await merge_pending_search_entries(session)
             return
         # Normalize the next batch while this one is written.
         upcoming = read_ahead()
