@@ -64,11 +64,11 @@ _BULK_GIN_SETTINGS = text(
     "set_config('work_mem', '64MB', true)"
 )
 # Merging what is left once the import is done, so that searches do not scan up to 64 MB of
-# pending entries until autovacuum gets there. Only the index's owner may (the role that ran
-# the migrations); any other leaves it to autovacuum.
+# pending entries (nor the next API write merge them) until autovacuum gets there. Only the
+# index's owner may (the role that ran the migrations); any other role leaves it to autovacuum.
 _MERGE_PENDING_SEARCH_ENTRIES = text(
     "SELECT gin_clean_pending_list(c.oid) FROM pg_class c "
-    "WHERE c.relname = 'ix_recommendation_search_document_trgm' "
+    "WHERE c.oid = to_regclass('ix_recommendation_search_document_trgm') "
     "AND pg_has_role(c.relowner, 'USAGE')"
 )
 

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.service import record_event
@@ -223,6 +223,32 @@ async def run_job(
     progress: Progress | None = None,
 ) -> ImportJob:
     """Run (or resume) a claimed job to its end; returns the job as it finished."""
+    finished = await _run_to_end(sessionmaker, job_id, progress)
+    if not finished.dry_run:
+        await _merge_search_entries(sessionmaker, job_id)
+    return finished
+
+
+async def _merge_search_entries(
+    sessionmaker: async_sessionmaker[AsyncSession], job_id: uuid.UUID
+) -> None:
+    """Once the job has finished (so a slow merge neither fails it nor lets another worker take
+    it over): merge the search entries its batches left pending. Best effort; autovacuum
+    merges them too."""
+    try:
+        async with sessionmaker() as session, session.begin():
+            await merge_pending_search_entries(session)
+    except SQLAlchemyError:
+        logger.warning(
+            "import %s: search entries left pending for autovacuum", job_id, exc_info=True
+        )
+
+
+async def _run_to_end(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    job_id: uuid.UUID,
+    progress: Progress | None,
+) -> ImportJob:
     async with sessionmaker() as session:
         job = await session.get_one(ImportJob, job_id)
     path = Path(job.stored_path)
@@ -313,9 +339,6 @@ async def _run_batches(
     while True:
         batch = await upcoming
         if batch.last_index is None:
-            if not job.dry_run:
-                async with sessionmaker() as session, session.begin():
-                    await merge_pending_search_entries(session)
             return
         # Normalize the next batch while this one is written.
         upcoming = read_ahead()
