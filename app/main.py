@@ -28,10 +28,13 @@ from app.institutions.router import router as institutions_router
 from app.middleware import BodySizeLimit, NulInUrl, SecurityHeaders
 from app.migrations import head_revision
 from app.openapi import build_openapi
+from app.password_resets.router import router as password_resets_router
 from app.progress.router import router as progress_router
 from app.progress_updates.router import router as progress_updates_router
 from app.recommendations.router import router as recommendations_router
 from app.reference.router import router as reference_router
+from app.secret_key import with_secret_key
+from app.two_factor.router import router as two_factor_router
 from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -45,7 +48,8 @@ pass `next_cursor` back as `cursor` for the next page. Changing a resource needs
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    # No usable signing key stops start-up here (SecretKeyError): see app/secret_key.py.
+    settings = with_secret_key(settings or get_settings())
     engine = create_engine(settings)
 
     @asynccontextmanager
@@ -97,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recommendations_router,
         institutions_router,
         users_router,
+        two_factor_router,
+        password_resets_router,
         api_tokens_router,
         audit_router,
         imports_router,

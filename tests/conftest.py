@@ -135,16 +135,21 @@ ClientFactory = Callable[..., Awaitable[AsyncClient]]
 
 @pytest.fixture
 async def make_client(app: FastAPI) -> AsyncIterator[ClientFactory]:
-    """Open API clients on the test app: `await make_client(role)`, `make_client(headers=…)`."""
+    """Open API clients on the test app: `await make_client(role)`, `make_client(headers=…)`,
+    `make_client(address="203.0.113.7")` for a client at that address."""
     opened: list[AsyncClient] = []
 
     async def make(
-        role: Role | None = None, *, headers: dict[str, str] | None = None, base: str = "/api/v1"
+        role: Role | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        base: str = "/api/v1",
+        address: str = "127.0.0.1",
     ) -> AsyncClient:
         auth = headers or {}
         if role is not None:
             auth = bearer(app, await make_user(app, role))
-        transport = ASGITransport(app=app, raise_app_exceptions=False)
+        transport = ASGITransport(app=app, raise_app_exceptions=False, client=(address, 50000))
         http = AsyncClient(transport=transport, base_url=f"http://test{base}", headers=auth)
         opened.append(http)
         return http

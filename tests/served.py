@@ -53,6 +53,7 @@ def served_settings(database_url: str, workdir: Path) -> Settings:
 
 
 def _environment(settings: Settings) -> dict[str, str]:
+    assert settings.secret_key is not None
     return {
         **os.environ,
         "RECTRACK_DATABASE_URL": settings.database_url,

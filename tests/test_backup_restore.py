@@ -4,6 +4,7 @@ pg_restore."""
 
 import asyncio
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -92,7 +93,7 @@ async def test_a_restored_backup_equals_the_original(
             Settings(
                 database_url=restored_url,
                 environment="test",
-                secret_key=SecretStr("x" * 40),
+                secret_key=SecretStr(secrets.token_hex(32)),
                 import_worker=False,
             )
         )
