@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth_service
 from app.auth.dependencies import requires
@@ -32,7 +33,7 @@ _ME = "/users/me/two-factor"
 
 
 async def _password_then_code(
-    session: SessionDep, owner: Principal, data: PasswordAndCode, request: Request
+    session: AsyncSession, owner: Principal, data: PasswordAndCode, request: Request
 ) -> JSONResponse | None:
     """None when both are right (the code is then used up); else the answer to give."""
     settings = request.app.state.settings
