@@ -47,10 +47,21 @@ pass `next_cursor` back as `cursor` for the next page. Changing a resource needs
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def bind_settings(app: FastAPI, settings: Settings) -> None:
+    """Give the app its settings and a database engine for them.
+
+    Everything the app does at request time reads these from `app.state`, so one app object can
+    serve with other settings (the tests build the app once and bind each test's database).
+    """
     # No usable signing key stops start-up here (SecretKeyError): see app/secret_key.py.
-    settings = with_secret_key(settings or get_settings())
-    engine = create_engine(settings)
+    settings = with_secret_key(settings)
+    app.state.settings = settings
+    app.state.engine = create_engine(settings)
+    app.state.sessionmaker = create_sessionmaker(app.state.engine)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # 100-130 ms every few hundred (bench/README.md).
         gc.freeze()
         worker_task = None
-        if settings.import_worker:
+        if app.state.settings.import_worker:
             app.state.import_worker = ImportWorker(app.state.sessionmaker)
             worker_task = asyncio.create_task(app.state.import_worker.run_forever())
         yield
@@ -67,12 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker_task
-        await engine.dispose()
+        await app.state.engine.dispose()
 
     app = FastAPI(title="rectrack", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    bind_settings(app, settings)
     app.state.head_revision = head_revision()
 
     install_error_handlers(app)
