@@ -3,7 +3,7 @@
 import asyncio
 from pathlib import Path
 
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import insert, inspect, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
@@ -31,7 +31,7 @@ async def _snapshot(engine: AsyncEngine) -> Snapshot:
 async def _write_everywhere(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         await connection.execute(
-            Mechanism.__table__.insert().values(code="SR Test", type="special_procedure", name={})
+            insert(Mechanism).values(code="SR Test", type="special_procedure", name={})
         )
         await connection.execute(
             update(Country).where(Country.iso3 == "FRA").values(name={"en": "Changed"})
@@ -59,14 +59,12 @@ async def test_a_test_sees_nothing_an_earlier_test_wrote(
         async with again.begin() as connection:
             # The mechanism id sequence starts where the template left it, too.
             await connection.execute(
-                Mechanism.__table__.insert().values(
-                    code="SR Again", type="special_procedure", name={}
-                )
+                insert(Mechanism).values(code="SR Again", type="special_procedure", name={})
             )
             added = (
                 await connection.execute(select(Mechanism.id).where(Mechanism.code == "SR Again"))
             ).scalar_one()
-            highest_seeded = max(row[0] for row in before["mechanism"])
+            highest_seeded = max(int(str(row[0])) for row in before["mechanism"])
             assert added == highest_seeded + 1
     finally:
         await again.dispose()
