@@ -308,3 +308,15 @@ async def admin(make_client: ClientFactory) -> AsyncClient:
 async def root_client(make_client: ClientFactory) -> AsyncClient:
     """A client for the paths outside /api/v1 (health probes, the OpenAPI document)."""
     return await make_client(base="")
+
+
+# Tests that time races, kill processes or fuzz a served copy: under pytest-xdist they all run
+# on one worker, one after another, so that they never compete with each other for the CPU.
+_ONE_AT_A_TIME = ("tests/fuzz/", "tests/reliability/test_crash_safety.py")
+_ONE_AT_A_TIME += ("tests/reliability/test_concurrency.py", "tests/test_backup_restore.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(_ONE_AT_A_TIME):
+            item.add_marker(pytest.mark.xdist_group("one_at_a_time"))
