@@ -312,8 +312,12 @@ async def root_client(make_client: ClientFactory) -> AsyncClient:
 
 # Tests that time races, kill processes or fuzz a served copy: under pytest-xdist they all run
 # on one worker, one after another, so that they never compete with each other for the CPU.
-_ONE_AT_A_TIME = ("tests/fuzz/", "tests/reliability/test_crash_safety.py")
-_ONE_AT_A_TIME += ("tests/reliability/test_concurrency.py", "tests/test_backup_restore.py")
+_ONE_AT_A_TIME = (
+    "tests/fuzz/",
+    "tests/reliability/test_crash_safety.py",
+    "tests/reliability/test_concurrency.py",
+    "tests/test_backup_restore.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
