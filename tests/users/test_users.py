@@ -1,6 +1,5 @@
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -133,8 +132,8 @@ async def test_lists_accounts_for_coordinators(app: FastAPI, client: AsyncClient
     assert_problem(await client.get("/users/00000000-0000-0000-0000-000000000000"), 404)
 
 
-def test_create_user_command_makes_the_first_admin(tmp_path: Path) -> None:
-    env = {"RECTRACK_DATABASE_URL": f"sqlite:///{tmp_path}/first.db", "PATH": "/usr/bin:/bin"}
+def test_create_user_command_makes_the_first_admin(empty_database_url: str) -> None:
+    env = {"RECTRACK_DATABASE_URL": empty_database_url, "PATH": "/usr/bin:/bin"}
     cli = [sys.executable, "-m", "app.cli"]
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
