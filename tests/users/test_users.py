@@ -155,3 +155,27 @@ def test_create_user_command_makes_the_first_admin(empty_database_url: str) -> N
                 "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
     assert again.returncode != 0
     assert "exists already" in again.stderr
+
+
+async def test_an_archived_institution_takes_no_people(
+    app: FastAPI, admin: AsyncClient, client: AsyncClient
+) -> None:
+    institution = await make_institution(app)
+    gone = await client.delete(f"/institutions/{institution.id}", headers={"If-Match": '"1"'})
+    assert gone.status_code == 204, gone.text
+    new = {"email": "fp@example.org", "name": "FP", "password": PASSWORD, "role": "focal_point",
+           "institution_id": str(institution.id)}  # fmt: skip
+    assert_problem(await admin.post("/users", json=new), 422, "body.institution_id")
+    user = await make_user(app, Role.viewer)
+    moved = await admin.patch(
+        f"/users/{user.id}",
+        json={"role": "focal_point", "institution_id": str(institution.id)},
+        headers={"If-Match": '"1"'},
+    )
+    assert_problem(moved, 422, "body.institution_id")
+    unchanged = (await admin.get(f"/users/{user.id}")).json()
+    assert (unchanged["role"], unchanged["institution_id"], unchanged["version"]) == (
+        "viewer", None, 1,
+    )  # fmt: skip
+    listed = (await admin.get("/users")).json()["items"]
+    assert "fp@example.org" not in {u["email"] for u in listed}
