@@ -86,41 +86,23 @@ TOKENS_MANAGING_ACCOUNTS = [
     Rule("admin's write token", "POST", "/users", DENIED, _new_user()),
     Rule("admin's write token", "PATCH", "/users/{user}", DENIED, {"role": "admin"}),
 ]
+# What the public reads, and what it must sign in for (DESIGN §6 and §8).
+PUBLIC_READS = (
+    "/recommendations", "/recommendations/{r1}", "/recommendations/{r1}/progress-updates",
+    "/sdgs", "/sdgs/16", "/sdg-targets", "/mechanisms", "/themes", "/affected-persons",
+    "/countries", "/progress/sdgs", "/progress/sdgs.svg", "/progress/timeline",
+    "/progress-updates/{validated}",
+)  # fmt: skip
+SIGNED_IN_READS = (
+    "/users", "/users/{user}", "/users/me", "/api-tokens", "/audit",
+    "/recommendations/{r1}/history", "/imports",
+)  # fmt: skip
 PUBLIC = [
-    *(
-        Rule("anonymous", "GET", path, OK)
-        for path in (
-            "/recommendations",
-            "/recommendations/{r1}",
-            "/recommendations/{r1}/progress-updates",
-            "/sdgs",
-            "/sdgs/16",
-            "/sdg-targets",
-            "/mechanisms",
-            "/themes",
-            "/affected-persons",
-            "/countries",
-            "/progress/sdgs",
-            "/progress/sdgs.svg",
-            "/progress/timeline",
-            "/progress-updates/{validated}",
-        )
-    ),
+    *(Rule("anonymous", "GET", path, OK) for path in PUBLIC_READS),
     # Drafts and unvalidated updates do not exist for the public.
     Rule("anonymous", "GET", "/progress-updates/{draft}", HIDDEN),
     Rule("anonymous", "GET", "/progress-updates/{submitted}", HIDDEN),
-    *(
-        Rule("anonymous", "GET", path, SIGN_IN)
-        for path in (
-            "/users",
-            "/users/{user}",
-            "/users/me",
-            "/api-tokens",
-            "/audit",
-            "/recommendations/{r1}/history",
-            "/imports",
-        )
-    ),
+    *(Rule("anonymous", "GET", path, SIGN_IN) for path in SIGNED_IN_READS),
     Rule("viewer", "GET", "/recommendations/{r1}/history", OK),
     Rule("read token", "GET", "/recommendations/{r1}/history", OK),
     Rule("viewer", "GET", "/audit", DENIED),
