@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from app.models.user import Role, TokenScope
+from app.models.user import Role, TokenScope, User
 from tests.accounts import PASSWORD, bearer, make_api_token, make_institution, make_user
 from tests.conftest import ClientFactory
 from tests.planning.factories import assign, plan_action, report
@@ -143,7 +143,7 @@ class World:
     admin: AsyncClient
     institution_a: str = ""
     institution_b: str = ""
-    caller_user: Any = None
+    caller_user: User | None = None
     made: dict[str, str] = field(default_factory=dict)
 
     async def build(self) -> None:
