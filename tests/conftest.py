@@ -220,6 +220,16 @@ def scratch_postgres(prefix: str) -> Iterator[str]:
         asyncio.run(_postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend, not migrated: for migrations and the command line."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/empty.db"
+        return
+    with scratch_postgres("rectrack_empty") as url:
+        yield url
+
+
 async def clear_data(engine: AsyncEngine) -> None:
     """Remove everything but the reference data (for tests that reuse one database)."""
     async with engine.begin() as connection:

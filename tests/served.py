@@ -101,4 +101,8 @@ def served(settings: Settings, log: Path) -> Iterator[ServedApi]:
     finally:
         if api.process.poll() is None:
             api.process.terminate()
-            api.process.wait(timeout=10)
+            try:
+                api.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                # Uvicorn waits for requests in flight; a test that failed may have left one hung.
+                api.kill()

@@ -1,20 +1,21 @@
-"""The `rectrack` command line on a fresh SQLite file."""
+"""The `rectrack` command line on a fresh database of each backend."""
 
-from pathlib import Path
+import json
+from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.config import get_settings
+from app.config import PROJECT_ROOT, get_settings
 
 
 @pytest.fixture
-def fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path}/cli.db"
-    monkeypatch.setenv("RECTRACK_DATABASE_URL", url)
+def fresh_database(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("RECTRACK_DATABASE_URL", empty_database_url)
     get_settings.cache_clear()
-    return url
+    yield empty_database_url
+    get_settings.cache_clear()
 
 
 def test_db_upgrade_then_seed_twice(fresh_database: str) -> None:
@@ -31,10 +32,13 @@ def test_db_upgrade_then_seed_twice(fresh_database: str) -> None:
     retallied = runner.invoke(main, ["db", "retally"])
     assert retallied.exit_code == 0, retallied.output
     assert retallied.output.strip() == "SDG tally recounted: 0 rows"
-    get_settings.cache_clear()
 
 
-def test_openapi_prints_the_document() -> None:
+def test_openapi_prints_the_document_kept_in_the_repository() -> None:
     result = CliRunner().invoke(main, ["openapi"])
-    assert result.exit_code == 0
-    assert '"openapi"' in result.output
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    kept = json.loads((PROJECT_ROOT / "schemas" / "openapi.json").read_text("utf-8"))
+    assert printed == kept
+    assert printed["info"]["title"] == "rectrack"
+    assert "post" in printed["paths"]["/api/v1/recommendations"]

@@ -1,5 +1,8 @@
 """Defects Schemathesis found (tests/fuzz), each pinned by a test of its own."""
 
+import datetime as dt
+from typing import Any
+
 import pytest
 from httpx import AsyncClient
 
@@ -108,13 +111,28 @@ async def test_query_dates_are_iso_8601_not_timestamps(
     assert_problem(await client.get(path), 422, field)
 
 
+async def _listed(client: AsyncClient, path: str, key: str) -> list[Any]:
+    response = await client.get(path)
+    assert response.status_code == 200, f"{path}: {response.text}"
+    return [item[key] for item in response.json()["items"]]
+
+
 async def test_query_dates_in_iso_8601_are_taken(client: AsyncClient) -> None:
-    for path in (
-        "/recommendations?published_to=2026-01-31",
-        "/actions?due_before=2026-01-31",
-        "/audit?until=2026-01-31T10:00:00Z",
-    ):
-        assert (await client.get(path)).status_code == 200, path
+    """Each date is read as the date it names: the filters it feeds select by it."""
+    on = await create_recommendation(client, publication_date="2026-01-31", symbol="A/ON")
+    await create_recommendation(client, publication_date="2026-02-01", symbol="A/AFTER")
+    for due in ("2026-01-30", "2026-01-31"):
+        made = await client.post("/actions", json={"title": due, "recommendation_ids": [on["id"]],
+                                                   "due_date": due})  # fmt: skip
+        assert made.status_code == 201, made.text
+    assert await _listed(client, "/recommendations?published_to=2026-01-31", "symbol") == ["A/ON"]
+    assert await _listed(client, "/actions?due_before=2026-01-31", "title") == ["2026-01-30"]
+    now = dt.datetime.now(dt.UTC)
+    hour_ago = (now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    in_an_hour = (now + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert await _listed(client, f"/audit?until={hour_ago}", "action") == []
+    written = await _listed(client, f"/audit?until={in_an_hour}&entity_type=action", "action")
+    assert written == ["create", "create"]
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,8 @@
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.util.exc import CommandError
@@ -14,7 +12,8 @@ from alembic.util.exc import CommandError
 from app.config import Settings
 from app.db import create_engine
 from app.migrations import alembic_config
-from tests.conftest import _seed, scratch_postgres
+from app.models import Base
+from tests.conftest import _seed
 
 
 def test_models_match_migrations(database_url: str) -> None:
@@ -24,22 +23,87 @@ def test_models_match_migrations(database_url: str) -> None:
         raise AssertionError(f"models and migrations differ: {exc}") from exc
 
 
-def test_downgrade_and_upgrade_again(tmp_path: object) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/roundtrip.db"
-    config = alembic_config(url)
+# What the migrations make beside the models' tables and indexes, written out by hand.
+FTS_TABLES = {"recommendation_search_fts", "recommendation_search_fts_config",
+              "recommendation_search_fts_data", "recommendation_search_fts_docsize",
+              "recommendation_search_fts_idx"}  # fmt: skip
+SEARCH_INDEX = {"sqlite": set(), "postgresql": {"ix_recommendation_search_document_trgm"}}
+TALLY_TRIGGERS = {"sdg_goal_tally_insert", "sdg_goal_tally_update", "sdg_goal_tally_delete"}
+TRIGGERS = {
+    "sqlite": TALLY_TRIGGERS | {f"recommendation_search_{t}" for t in ("ai", "ad", "au")},
+    "postgresql": TALLY_TRIGGERS,
+}
+FUNCTIONS = {"sqlite": set(), "postgresql": {"sdg_goal_tally_follow"}}
+# Functions of the public schema that no extension (pg_trgm) brought.
+PG_FUNCTIONS = """SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'public' AND NOT EXISTS (
+        SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"""
+PG_TRIGGERS = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+SQLITE_TRIGGERS = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+
+
+@dataclass(frozen=True)
+class Schema:
+    tables: frozenset[str]
+    columns: frozenset[tuple[str, str]]
+    indexes: frozenset[str]
+    triggers: frozenset[str]
+    functions: frozenset[str]
+
+
+def _inspect(connection: sa.Connection) -> Schema:
+    inspector = sa.inspect(connection)
+    tables = set(inspector.get_table_names())
+    sqlite = connection.dialect.name == "sqlite"
+    triggers = connection.execute(sa.text(SQLITE_TRIGGERS if sqlite else PG_TRIGGERS))
+    functions = set() if sqlite else set(connection.execute(sa.text(PG_FUNCTIONS)).scalars())
+    plain = tables - FTS_TABLES
+    return Schema(
+        tables=frozenset(tables),
+        columns=frozenset((t, c["name"]) for t in plain for c in inspector.get_columns(t)),
+        indexes=frozenset(str(i["name"]) for t in plain for i in inspector.get_indexes(t)),
+        triggers=frozenset(triggers.scalars()),
+        functions=frozenset(functions),
+    )
+
+
+async def _read_schema(url: str) -> Schema:
+    engine = create_engine(Settings(database_url=url))
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_inspect)
+    finally:
+        await engine.dispose()
+
+
+def _schema_at_head(url: str) -> Schema:
+    schema = asyncio.run(_read_schema(url))
+    backend = "sqlite" if url.startswith("sqlite") else "postgresql"
+    models = Base.metadata.tables.values()
+    extra = FTS_TABLES if backend == "sqlite" else set()
+    assert schema.tables == {t.name for t in models} | extra | {"alembic_version"}
+    assert {(t.name, c.name) for t in models for c in t.columns} <= schema.columns
+    declared = {str(i.name) for t in models for i in t.indexes}
+    assert declared | SEARCH_INDEX[backend] <= schema.indexes
+    assert schema.triggers == TRIGGERS[backend]
+    assert schema.functions == FUNCTIONS[backend]
+    return schema
+
+
+def test_upgrade_downgrade_to_base_and_upgrade_again(empty_database_url: str) -> None:
+    config = alembic_config(empty_database_url)
     command.upgrade(config, "head")
+    first = _schema_at_head(empty_database_url)
+
     command.downgrade(config, "base")
+    assert asyncio.run(_read_schema(empty_database_url)) == Schema(
+        tables=frozenset({"alembic_version"}),
+        columns=frozenset({("alembic_version", "version_num")}),
+        indexes=frozenset(), triggers=frozenset(), functions=frozenset(),
+    )  # fmt: skip
+
     command.upgrade(config, "head")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database, not migrated: for migrations run over existing data."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/upgraded.db"
-        return
-    with scratch_postgres("rectrack_migrate") as url:
-        yield url
+    assert _schema_at_head(empty_database_url) == first
 
 
 _recommendation = sa.table(

@@ -108,3 +108,56 @@ async def test_bulk_assignment_is_one_transaction(
     assert (await client.get(f"/recommendations/{fresh['id']}/assignments")).json()["items"] == []
     trail = (await admin.get("/audit", params={"action": "bulk_assign"})).json()["items"]
     assert len(trail) == 2
+
+
+async def _archived_institution(app: FastAPI, client: AsyncClient) -> str:
+    archived = await institution_id(app, "Ministry of Former Affairs")
+    gone = await client.delete(f"/institutions/{archived}", headers={"If-Match": '"1"'})
+    assert gone.status_code == 204, gone.text
+    assert (await client.get(f"/institutions/{archived}")).json()["archived"] is True
+    return archived
+
+
+async def test_archived_institutions_take_no_new_assignments(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    rec = await create_recommendation(client)
+    archived = await _archived_institution(app, client)
+    single = await client.post(
+        "/assignments", json={"recommendation_id": rec["id"], "institution_id": archived}
+    )
+    assert_problem(single, 422, "body.institution_id")
+    bulk = await client.post(
+        "/assignments/bulk", json={"recommendation_ids": [rec["id"]], "institution_id": archived}
+    )
+    assert_problem(bulk, 422, "body.institution_id")
+    assert (await client.get("/assignments")).json()["items"] == []
+    assert await status_of(client, rec["id"]) == "not_started"
+
+
+async def _ids(client: AsyncClient, **params: str) -> set[str]:
+    response = await client.get("/assignments", params=params)
+    assert response.status_code == 200, response.text
+    return {a["id"] for a in response.json()["items"]}
+
+
+async def test_list_filters(app: FastAPI, client: AsyncClient) -> None:
+    first, second = await create_recommendation(client), await create_recommendation(client)
+    justice, interior = await institution_id(app), await institution_id(app)
+    focal = await make_user(app, Role.focal_point, institution_id=uuid.UUID(justice))
+    a = await assign(client, first["id"], justice, "lead", focal_point_id=str(focal.id),
+                     due_date="2026-03-31")  # fmt: skip
+    b = await assign(client, second["id"], justice, "support", due_date="2026-06-30")
+    c = await assign(client, first["id"], interior, "support")
+    assert await _ids(client) == {a["id"], b["id"], c["id"]}
+    assert await _ids(client, recommendation_id=first["id"]) == {a["id"], c["id"]}
+    assert await _ids(client, institution_id=justice) == {a["id"], b["id"]}
+    assert await _ids(client, focal_point_id=str(focal.id)) == {a["id"]}
+    assert await _ids(client, role="support") == {b["id"], c["id"]}
+    # Due before a date: strictly before it, and never an assignment without a due date.
+    assert await _ids(client, due_before="2026-06-30") == {a["id"]}
+    assert await _ids(client, due_before="2026-07-01") == {a["id"], b["id"]}
+    assert await _ids(client, institution_id=justice, role="support") == {b["id"]}
+    assert await _ids(client, institution_id=interior, role="lead") == set()
+    assert await _ids(client, institution_id=UNKNOWN) == set()
+    assert_problem(await client.get("/assignments", params={"role": "boss"}), 422, "query.role")

@@ -1,3 +1,5 @@
+"""`rectrack import` run as a command, on a fresh database of each backend."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -6,16 +8,16 @@ from app.config import PROJECT_ROOT
 from tests.imports import uhri_files as uhri
 
 
-def _rectrack(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    env = {"RECTRACK_DATABASE_URL": f"sqlite:///{db}", "PATH": "/usr/bin:/bin"}
+def _rectrack(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+    env = {"RECTRACK_DATABASE_URL": db, "PATH": "/usr/bin:/bin"}
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "app.cli", *args],
         capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, check=False,
     )  # fmt: skip
 
 
-def test_import_command_prints_the_counts_last(tmp_path: Path) -> None:
-    db = tmp_path / "cli.db"
+def test_import_command_prints_the_counts_last(tmp_path: Path, empty_database_url: str) -> None:
+    db = empty_database_url
     assert _rectrack("db", "upgrade", db=db).returncode == 0
     assert _rectrack("seed", db=db).returncode == 0
     english = uhri.write_json(tmp_path / "export-full-en.json", uhri.english())
@@ -40,9 +42,11 @@ def test_import_command_prints_the_counts_last(tmp_path: Path) -> None:
     assert english.exists()  # the CLI reads the file where it is and leaves it there
 
 
-def test_import_command_fails_clearly_on_a_bad_file(tmp_path: Path) -> None:
-    db = tmp_path / "cli.db"
-    _rectrack("db", "upgrade", db=db)
+def test_import_command_fails_clearly_on_a_bad_file(
+    tmp_path: Path, empty_database_url: str
+) -> None:
+    db = empty_database_url
+    assert _rectrack("db", "upgrade", db=db).returncode == 0
     bad = tmp_path / "broken.json"
     bad.write_text('[{"AnnotationId": "x", "Text": "1. a"', encoding="utf-8")
     result = _rectrack("import", str(bad), db=db)

@@ -1,4 +1,5 @@
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -204,18 +205,38 @@ async def test_excel_export_gives_the_same_records_as_json(
     assert as_json["counts"]["unchanged"] == 4
 
 
+async def _labels(client: AsyncClient) -> dict[str, list[dict[str, Any]]]:
+    """Every mechanism, theme and affected-persons group, in full."""
+    found = {}
+    for path in ("/mechanisms", "/themes", "/affected-persons"):
+        response = await client.get(path, params={"limit": 500})
+        assert response.status_code == 200, response.text
+        assert response.json()["next_cursor"] is None
+        found[path] = response.json()["items"]
+    return found
+
+
 async def test_country_filter_and_dry_run(
     client: AsyncClient, upload: Upload, tmp_path: Path
 ) -> None:
-    path = uhri.write_json(tmp_path / "export-full-en.json", uhri.english())
+    # Labels no seed and no other test holds: only this import can bring them.
+    unique = uuid.uuid4().hex[:8]
+    records = uhri.english()
+    records[0] |= {"Body": f"- SR Dry run {unique}", "Themes": [f"- Dry run theme {unique}"],
+                   "AffectedPersons": [f"- Dry run group {unique}"]}  # fmt: skip
+    path = uhri.write_json(tmp_path / "export-full-en.json", records)
+    before = await _labels(client)
     dry = await upload(path, dry_run="true")
     assert dry["dry_run"] is True
     assert dry["counts"] == {"created": 4, "updated": 0, "unchanged": 0, "skipped": 0, "invalid": 1}
     assert (await client.get("/recommendations")).json()["items"] == []
-    assert (
-        await client.get("/mechanisms", params={"type": "special_procedure", "limit": 500})
-    ).json()
+    assert await _labels(client) == before
     only = await upload(path, country=["KEN", "PAK"])
+    # The same file imported for real does bring them: the dry run had them to add.
+    after = await _labels(client)
+    assert f"SR Dry run {unique}" in {m["code"] for m in after["/mechanisms"]}
+    assert f"Dry run theme {unique}" in {t["name"] for t in after["/themes"]}
+    assert f"Dry run group {unique}" in {g["name"] for g in after["/affected-persons"]}
     assert only["countries"] == ["KEN", "PAK"]
     assert only["counts"] == {
         "created": 2,

@@ -14,11 +14,8 @@ from tests.imports import uhri_files as uhri
 from tests.imports.conftest import Upload
 
 MERGE = "SELECT gin_clean_pending_list('ix_recommendation_search_document_trgm'::regclass)"
-
-
-def _postgres_only(app: FastAPI) -> None:
-    if app.state.engine.dialect.name != "postgresql":
-        pytest.skip("GIN pending lists are PostgreSQL's")
+# GIN pending lists are PostgreSQL's: these tests are collected for that backend alone.
+postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 async def _pending_pages_merged_now(app: FastAPI) -> int:
@@ -27,10 +24,10 @@ async def _pending_pages_merged_now(app: FastAPI) -> int:
         return int((await session.execute(text(MERGE))).scalar_one())
 
 
+@postgresql_only
 async def test_an_import_merges_the_search_entries_it_left_pending(
     app: FastAPI, upload: Upload, tmp_path: Path
 ) -> None:
-    _postgres_only(app)
     job = await upload(uhri.write_json(tmp_path / "export-en.json", uhri.english()))
     assert job["counts"]["created"] > 0
     assert await _pending_pages_merged_now(app) == 0
@@ -40,8 +37,8 @@ async def test_an_import_merges_the_search_entries_it_left_pending(
     assert await _pending_pages_merged_now(app) == 0
 
 
+@postgresql_only
 async def test_the_larger_pending_list_lasts_as_long_as_the_batch_transaction(app: FastAPI) -> None:
-    _postgres_only(app)
     show = "SELECT current_setting('gin_pending_list_limit'), current_setting('work_mem')"
     async with app.state.sessionmaker() as session, session.begin():
         default = (await session.execute(text(show))).one()

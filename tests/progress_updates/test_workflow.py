@@ -127,3 +127,34 @@ async def test_focal_points_report_only_for_their_assignments(
     # Signed-in readers see drafts; the public does not.
     seen = (await viewer.get("/progress-updates", params={"state": "draft"})).json()["items"]
     assert [u["id"] for u in seen] == [update["id"]]
+
+
+SCRIPT_LINKS = [
+    "javascript:alert(document.cookie)",
+    "JavaScript:alert(1)",
+    "  javascript:alert(1)",
+    "javascript://https://parliament.example/%0Aalert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+]
+
+
+async def test_evidence_links_that_would_run_script_are_refused(
+    app: FastAPI, client: AsyncClient, make_client: ClientFactory
+) -> None:
+    rec, _, focal = await _setup(app, client, make_client)
+    good = "https://parliament.example/bill/12"
+    update = await report(focal, rec["id"], "in_progress", evidence=[good])
+    path = f"/progress-updates/{update['id']}"
+    for link in SCRIPT_LINKS:
+        created = await focal.post(
+            f"/recommendations/{rec['id']}/progress-updates",
+            json={"assessment": "in_progress", "evidence": [good, link]},
+        )
+        assert_problem(created, 422, "body.evidence")
+        edited = await focal.patch(path, json={"evidence": [link]}, headers={"If-Match": '"1"'})
+        assert_problem(edited, 422, "body.evidence")
+    kept = (await focal.get(path)).json()
+    assert (kept["evidence"], kept["version"]) == ([good], 1)
+    listed = (await focal.get(f"/recommendations/{rec['id']}/progress-updates")).json()["items"]
+    assert [u["id"] for u in listed] == [update["id"]]

@@ -93,8 +93,12 @@ async def test_wrong_content_type_is_a_problem(client: AsyncClient) -> None:
     await _nothing_written(client)
 
 
-async def test_invalid_id_in_path_is_422(client: AsyncClient) -> None:
-    assert_problem(await client.get("/recommendations/123"), 404)
+async def test_an_id_in_the_path_that_is_no_uuid_is_404(client: AsyncClient) -> None:
+    # DESIGN §8's 400 and 422 are for bad input; a path that names no recommendation names
+    # nothing, as an unknown UUID does: the same 404 (GET /recommendations/bulk-update is 405).
+    malformed = assert_problem(await client.get("/recommendations/123"), 404)
+    unknown = await client.get("/recommendations/00000000-0000-4000-8000-000000000000")
+    assert malformed["type"] == assert_problem(unknown, 404)["type"]
 
 
 async def test_unknown_route_and_method_are_problems(client: AsyncClient) -> None:

@@ -1,5 +1,5 @@
-"""A corpus of bad input sent to every operation that takes a JSON body: each is a 4xx
-problem+json, nothing is written anywhere, and the service stays healthy.
+"""A corpus of bad input sent to every operation that takes a JSON body (those with an id in the
+path too): each is a 4xx problem+json, nothing is written anywhere, and the service stays healthy.
 
 Injection strings are not bad input: they are text that a State may well need to record. They
 are stored and returned verbatim and cannot change a query, which is what is asserted for them.
@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from app.models.user import Role
+from tests.accounts import make_user
 from tests.conftest import DATA_TABLES
+from tests.planning.factories import assign, institution_id, plan_action, report
 from tests.problems import assert_problem
 from tests.recommendations.factories import create_recommendation
 
@@ -50,24 +53,51 @@ INJECTIONS = [
 ]
 
 
-def _json_write_operations(app: FastAPI, recommendation_id: str) -> list[tuple[str, str]]:
-    """Every POST or PATCH whose body is JSON and whose path names no record or a
-    recommendation (the one given)."""
+# Every operation of the OpenAPI document whose body is JSON. A new one changes the count: add
+# what its path names to _world() if need be, and the count here.
+JSON_BODY_OPERATIONS = 25
+
+
+async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
+    """One of each record a path can name, so that every path is real."""
+    rec = (await create_recommendation(admin))["id"]
+    institution = await institution_id(app)
+    cluster = await admin.post("/clusters", json={"name": "C", "recommendation_ids": [rec]})
+    indicator = await admin.post("/indicators", json={"name": "I", "recommendation_ids": [rec]})
+    for made in (cluster, indicator):
+        assert made.status_code == 201, made.text
+    return {
+        "recommendation_id": rec,
+        "institution_id": institution,
+        "user_id": str((await make_user(app, Role.viewer)).id),
+        "cluster_id": cluster.json()["id"],
+        "assignment_id": (await assign(admin, rec, institution))["id"],
+        "action_id": (await plan_action(admin, [rec]))["id"],
+        "indicator_id": indicator.json()["id"],
+        # A draft: a body that is not refused would still have nothing to validate.
+        "update_id": (await report(admin, rec, "in_progress", institution_id=institution))["id"],
+    }
+
+
+def _json_body_operations(app: FastAPI, world: dict[str, str]) -> list[tuple[str, str]]:
+    """Every operation whose body is JSON, with the ids in its path filled in."""
     found = []
     for path, item in app.openapi()["paths"].items():
         for method, operation in item.items():
             content = operation.get("requestBody", {}).get("content", {})
-            concrete = path.replace("{recommendation_id}", recommendation_id)
-            takes_json = method in ("post", "patch") and "application/json" in content
-            if takes_json and "{" not in concrete:
-                found.append((method.upper(), concrete.removeprefix("/api/v1")))
+            if "application/json" in content:
+                concrete = path.format(**world).removeprefix("/api/v1")
+                found.append((method.upper(), concrete))
     return sorted(found)
 
 
-async def _row_counts(app: FastAPI) -> dict[str, int]:
+async def _snapshot(app: FastAPI) -> dict[str, list[tuple[str, ...]]]:
+    """Every row of every table but the reference data, to show that nothing changed at all."""
     async with app.state.sessionmaker() as session:
         return {
-            table.name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
+            table.name: sorted(
+                tuple(repr(v) for v in row) for row in (await session.execute(select(table))).all()
+            )
             for table in DATA_TABLES
         }
 
@@ -75,10 +105,10 @@ async def _row_counts(app: FastAPI) -> dict[str, int]:
 async def test_bad_bodies_are_refused_everywhere_and_write_nothing(
     app: FastAPI, admin: AsyncClient, root_client: AsyncClient
 ) -> None:
-    recommendation = await create_recommendation(admin)
-    targets = _json_write_operations(app, recommendation["id"])
-    assert len(targets) >= 13, targets
-    before = await _row_counts(app)
+    world = await _world(app, admin)
+    targets = _json_body_operations(app, world)
+    assert len(targets) == JSON_BODY_OPERATIONS, targets
+    before = await _snapshot(app)
     for method, path in targets:
         for name, body, content_type in BAD_BODIES:
             headers = {"If-Match": '"1"'}
@@ -87,7 +117,7 @@ async def test_bad_bodies_are_refused_everywhere_and_write_nothing(
             response = await admin.request(method, path, content=body, headers=headers)
             assert 400 <= response.status_code < 500, f"{method} {path} {name}: {response.text}"
             assert_problem(response, response.status_code)
-    assert await _row_counts(app) == before
+    assert await _snapshot(app) == before
     assert (await root_client.get("/readyz")).status_code == 200
 
 
@@ -112,12 +142,12 @@ async def test_huge_arrays_in_bulk_operations_are_refused(
         },
         "/clusters": {"name": "Huge", "recommendation_ids": ids},
     }[path]
-    before = await _row_counts(app)
+    before = await _snapshot(app)
     assert_problem(await admin.post(path, json=body), 422, f"body.{field}")
     # Past the body limit the size alone decides, before any parsing.
     body[field] = ids * 40
     assert_problem(await admin.post(path, json=body), 413)
-    assert await _row_counts(app) == before
+    assert await _snapshot(app) == before
 
 
 async def test_injection_strings_are_stored_verbatim_and_change_no_query(
@@ -146,7 +176,7 @@ async def test_injection_strings_are_stored_verbatim_and_change_no_query(
     # LIKE's wildcards match themselves only.
     percent = await admin.get("/recommendations", params={"q": "100%"})
     assert [r["text"]["en"] for r in percent.json()["items"]] == [f"Protect {INJECTIONS[8]}"]
-    assert (await _row_counts(app))["recommendation"] == len(INJECTIONS) + 1
+    assert len((await _snapshot(app))["recommendation"]) == len(INJECTIONS) + 1
 
 
 async def test_injection_strings_in_every_filter_are_plain_values(admin: AsyncClient) -> None:

@@ -1,6 +1,5 @@
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -133,8 +132,8 @@ async def test_lists_accounts_for_coordinators(app: FastAPI, client: AsyncClient
     assert_problem(await client.get("/users/00000000-0000-0000-0000-000000000000"), 404)
 
 
-def test_create_user_command_makes_the_first_admin(tmp_path: Path) -> None:
-    env = {"RECTRACK_DATABASE_URL": f"sqlite:///{tmp_path}/first.db", "PATH": "/usr/bin:/bin"}
+def test_create_user_command_makes_the_first_admin(empty_database_url: str) -> None:
+    env = {"RECTRACK_DATABASE_URL": empty_database_url, "PATH": "/usr/bin:/bin"}
     cli = [sys.executable, "-m", "app.cli"]
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -156,3 +155,27 @@ def test_create_user_command_makes_the_first_admin(tmp_path: Path) -> None:
                 "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
     assert again.returncode != 0
     assert "exists already" in again.stderr
+
+
+async def test_an_archived_institution_takes_no_people(
+    app: FastAPI, admin: AsyncClient, client: AsyncClient
+) -> None:
+    institution = await make_institution(app)
+    gone = await client.delete(f"/institutions/{institution.id}", headers={"If-Match": '"1"'})
+    assert gone.status_code == 204, gone.text
+    new = {"email": "fp@example.org", "name": "FP", "password": PASSWORD, "role": "focal_point",
+           "institution_id": str(institution.id)}  # fmt: skip
+    assert_problem(await admin.post("/users", json=new), 422, "body.institution_id")
+    user = await make_user(app, Role.viewer)
+    moved = await admin.patch(
+        f"/users/{user.id}",
+        json={"role": "focal_point", "institution_id": str(institution.id)},
+        headers={"If-Match": '"1"'},
+    )
+    assert_problem(moved, 422, "body.institution_id")
+    unchanged = (await admin.get(f"/users/{user.id}")).json()
+    assert (unchanged["role"], unchanged["institution_id"], unchanged["version"]) == (
+        "viewer", None, 1,
+    )  # fmt: skip
+    listed = (await admin.get("/users")).json()["items"]
+    assert "fp@example.org" not in {u["email"] for u in listed}
