@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     login_failures_per_account: int = 10
     login_failures_per_client: int = 50
+    # A workspace session (the pages' cookie) ends after this many hours without a request.
+    session_idle_hours: float = 8
 
     @field_validator("database_url")
     @classmethod

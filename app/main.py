@@ -33,6 +33,7 @@ from app.progress_updates.router import router as progress_updates_router
 from app.recommendations.router import router as recommendations_router
 from app.reference.router import router as reference_router
 from app.users.router import router as users_router
+from app.web.workspace import install_workspace
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(api)
+    # The NMRF workspace: pages outside /api/v1, authenticated by their own session cookie.
+    install_workspace(app)
 
     def openapi() -> dict[str, Any]:
         return build_openapi(app)

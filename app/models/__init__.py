@@ -16,6 +16,7 @@ from app.models import (
     sdg_tally,
     taxonomy,
     user,
+    web_session,
 )
 from app.models.base import Base
 
@@ -36,4 +37,5 @@ __all__ = [
     "sdg_tally",
     "taxonomy",
     "user",
+    "web_session",
 ]

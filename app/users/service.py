@@ -107,6 +107,10 @@ async def update_user(
     losing_an_admin = user.role is Role.admin and user.active and not stays_admin
     if losing_an_admin and await _active_admins(session) <= 1:
         raise Conflict("This is the last active admin; make another admin first.")
+    if user.active and sent.get("active") is False:
+        # Deactivation ends every login token and workspace session; reactivating does not
+        # bring them back.
+        user.session_version += 1
     for field, value in sent.items():
         setattr(user, field, value)
     user.updated_at = utcnow()
@@ -126,7 +130,7 @@ async def change_password(
         )
     _check_password(new, user.email, user.name, "body.new_password")
     user.password_hash = hash_password(new, settings)
-    # Login tokens issued with the old password stop working.
+    # Login tokens and workspace sessions issued with the old password stop working.
     user.session_version += 1
     user.updated_at = utcnow()
     await flush_or_conflict(session)

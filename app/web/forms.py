@@ -1,0 +1,101 @@
+"""Forms: the API's own schemas check them; problems come back next to their fields.
+
+A page validates what a form sent with the same pydantic model the API takes, then calls the same
+service; a ValidationError or an UnprocessableEntity becomes {field: Message}, shown beside the
+field in the person's language while the form keeps what they typed.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from app.errors import FieldProblem, UnprocessableEntity
+from app.web.i18n import N_, Message
+
+FieldErrors = dict[str, Message]
+
+REQUIRED = Message(N_("This field is required."))
+_BY_CODE = {
+    "missing": REQUIRED,
+    "string_too_short": REQUIRED,
+    "too_short": Message(N_("Choose at least one.")),
+    "string_too_long": Message(N_("This is too long.")),
+    "too_long": Message(N_("Too many are chosen.")),
+    "date_from_datetime_parsing": Message(N_("Enter a date as YYYY-MM-DD, e.g. 2026-03-31.")),
+    "date_parsing": Message(N_("Enter a date as YYYY-MM-DD, e.g. 2026-03-31.")),
+    "date_type": Message(N_("Enter a date as YYYY-MM-DD, e.g. 2026-03-31.")),
+    "uuid_parsing": Message(N_("Choose one of the options.")),
+    "enum": Message(N_("Choose one of the options.")),
+    "literal_error": Message(N_("Choose one of the options.")),
+    "int_parsing": Message(N_("Enter a whole number.")),
+    "float_parsing": Message(N_("Enter a number.")),
+    "string_pattern_mismatch": Message(N_("This is not in the expected form.")),
+    "weak_password": Message(
+        N_(
+            "This password is too short or too easy to guess: use at least 12 characters, "
+            "for example several unrelated words."
+        )
+    ),
+    "wrong_password": Message(N_("The current password is not right.")),
+    "unknown": Message(N_("This choice does not exist, or no longer exists.")),
+    "mismatch": Message(N_("This focal point belongs to another institution.")),
+}
+_INVALID = Message(N_("This value is not valid."))
+_DATES_REVERSED = Message(N_("The start date is after the due date."))
+
+
+def _field(loc: Iterable[Any]) -> str:
+    parts = [str(part) for part in loc if not isinstance(part, int)]
+    if parts and parts[0] in ("body", "query"):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _message(code: str, text: str) -> Message:
+    if "start_date is after due_date" in text:
+        return _DATES_REVERSED
+    if code == "value_error" and "ISO 8601 date" in text:
+        return _BY_CODE["date_parsing"]
+    return _BY_CODE.get(code, _INVALID)
+
+
+def validation_errors(exc: ValidationError) -> FieldErrors:
+    errors: FieldErrors = {}
+    for error in exc.errors():
+        name = _field(error["loc"])
+        if not name and "start_date is after due_date" in error["msg"]:
+            name = "start_date"
+        errors.setdefault(name, _message(error["type"], error["msg"]))
+    return errors
+
+
+def problem_errors(problems: list[FieldProblem] | None) -> FieldErrors:
+    errors: FieldErrors = {}
+    for problem in problems or []:
+        name = _field(problem.field.split("."))
+        errors.setdefault(name, _message(problem.code, problem.message))
+    return errors
+
+
+def unprocessable_errors(exc: UnprocessableEntity) -> FieldErrors:
+    return problem_errors(exc.errors) or {"": _INVALID}
+
+
+def form_values(form: FormData, *, lists: Iterable[str] = ()) -> dict[str, Any]:
+    """The fields of a form as a dict for a schema: empty fields left out (a form cannot send
+    null), the `lists` fields as lists of their values, the CSRF token dropped."""
+    many = set(lists)
+    values: dict[str, Any] = {}
+    for key in form:
+        if key == "csrf_token":
+            continue
+        if key in many:
+            values[key] = [v for v in form.getlist(key) if isinstance(v, str) and v != ""]
+            continue
+        value = form.get(key)
+        if isinstance(value, str) and value.strip() != "":
+            # Passwords are taken as typed; everything else without stray spaces.
+            values[key] = value if "password" in key else value.strip()
+    return values
