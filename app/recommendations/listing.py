@@ -38,9 +38,7 @@ def _filter_model() -> tuple[type[BaseModel], frozenset[str]]:
     for name, parameter in inspect.signature(recommendation_filters).parameters.items():
         if name != "session":
             fields[name] = (hints[name], parameter.default)
-    model = create_model(
-        "RecommendationListQuery", __config__=ConfigDict(extra="ignore"), **fields
-    )
+    model = create_model("RecommendationListQuery", __config__=ConfigDict(extra="ignore"), **fields)
     return model, frozenset(name for name in fields if _is_list(hints[name]))
 
 

@@ -81,7 +81,7 @@ async def names_of_users(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uui
     if not ids:
         return {}
     rows = await session.execute(select(User.id, User.name).where(User.id.in_(ids)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def names_of_institutions(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -90,7 +90,7 @@ async def names_of_institutions(session: AsyncSession, ids: set[uuid.UUID]) -> d
     rows = await session.execute(
         select(Institution.id, Institution.name).where(Institution.id.in_(ids))
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def names_of_countries(

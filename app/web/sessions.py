@@ -51,13 +51,24 @@ class WebContext:
     row: WebSession | None
     settings: Settings
     presession: str | None = None
+    # Plain copies of what the layout shows: an error page is rendered after the request's
+    # transaction has been rolled back, when the ORM objects can no longer be read.
+    csrf_secret: str | None = None
+    display_name: str | None = None
     # Cookies the response sets (name → value) or clears (value None).
     cookies: dict[str, str | None] = field(default_factory=dict)
 
+    def signed_in(self, row: WebSession, user: User, client: str | None) -> None:
+        self.row, self.csrf_secret, self.display_name = row, row.csrf_secret, user.name
+        self.principal = Principal(user=user, role=user.role, api_token_id=None, client=client)
+
+    def signed_out(self) -> None:
+        self.row = self.principal = self.csrf_secret = self.display_name = None
+
     @property
     def csrf_token(self) -> str:
-        if self.row is not None:
-            return self.row.csrf_secret
+        if self.csrf_secret is not None:
+            return self.csrf_secret
         if self.presession is None:
             self.presession = secrets.token_urlsafe(32)
             self.cookies[PRESESSION_COOKIE] = self.presession
@@ -111,10 +122,7 @@ async def web_context(request: Request, db: SessionDep) -> WebContext:
         if found is None:
             context.cookies[SESSION_COOKIE] = None
         else:
-            context.row, user = found
-            context.principal = Principal(
-                user=user, role=user.role, api_token_id=None, client=client_address(request)
-            )
+            context.signed_in(*found, client_address(request))
     # Error pages rendered after this point show the same header (signed in or not).
     request.state.web = context
     return context
@@ -145,8 +153,7 @@ async def start_session(
     )
     db.add(row)
     await db.flush()
-    context.row = row
-    context.principal = Principal(user=user, role=user.role, api_token_id=None, client=row.client)
+    context.signed_in(row, user, row.client)
     context.cookies[SESSION_COOKIE] = token
 
 
@@ -154,7 +161,7 @@ async def end_session(db: AsyncSession, context: WebContext) -> None:
     if context.row is not None:
         await db.delete(context.row)
         await db.flush()
-    context.row, context.principal = None, None
+    context.signed_out()
     context.cookies[SESSION_COOKIE] = None
 
 
@@ -198,10 +205,8 @@ async def csrf_checked(request: Request, context: WebDep) -> WebContext:
     """Refuse (403, nothing written) a form whose token is not this browser's."""
     form = await request.form()
     sent = form.get(CSRF_FIELD)
-    expected = None
-    if context.row is not None:
-        expected = context.row.csrf_secret
-    elif context.presession is not None:
+    expected = context.csrf_secret
+    if expected is None and context.presession is not None:
         expected = _presession_token(context.presession, context.settings)
     if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent, expected):
         raise CsrfRefused("The form's CSRF token is missing or wrong.")
