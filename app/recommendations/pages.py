@@ -123,7 +123,7 @@ async def _bulk(
             raise UnprocessableEntity.for_field("cluster_id", "unknown", "unknown") from exc
         added = await clusters.add_members(session, cluster, [uuid.UUID(i) for i in ids], principal)
         return Message(N_("Recommendations added to the cluster: %(count)s."), {"count": added})
-    priority = values.get("priority")
+    priority = values.get("new_priority")
     data_priority = BulkPriority.model_validate(
         {"ids": ids, "priority": None if priority in (None, "none") else priority}
     )
@@ -153,7 +153,7 @@ async def bulk_step(
     else:
         fields = {"assign": ("institution_id", "role", "start_date", "due_date",
                              "focal_point_id"), "cluster": ("cluster_id",),
-                  "priority": ("priority",)}[operation]  # fmt: skip
+                  "priority": ("new_priority",)}[operation]  # fmt: skip
         chosen = {k: v for k, v in values.items() if k in fields}
         try:
             notice = await _bulk(session, principal, operation, ids, chosen)
