@@ -214,8 +214,10 @@ def test_a_coordinator_assigns_search_results(driver: webdriver.Chrome, served: 
     due = driver.find_element(By.ID, "f-due_date")
     driver.execute_script("arguments[0].value = '2027-06-30'", due)
     driver.find_element(By.CSS_SELECTOR, "#bulk button[type=submit]").click()
-    notice = WebDriverWait(driver, 15).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, ".notice, .error-summary")
-    )[0].text
+    notice = (
+        WebDriverWait(driver, 15)
+        .until(lambda d: d.find_elements(By.CSS_SELECTOR, ".notice, .error-summary"))[0]
+        .text
+    )
     assert notice == f"Recommendations assigned: {len(ticked)}."
     assert "sort=symbol" in driver.current_url

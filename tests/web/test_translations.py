@@ -18,7 +18,7 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 
 def _extracted() -> set[str]:
     with (PROJECT_ROOT / "babel.cfg").open() as config:
-        method_map, options_map = parse_mapping_cfg(config)
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     found = extract_from_dir(
         str(PROJECT_ROOT), method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True
     )
