@@ -198,8 +198,8 @@ def test_signing_in_by_keyboard_alone(driver: webdriver.Chrome, served: Served) 
 
 def test_a_coordinator_assigns_search_results(driver: webdriver.Chrome, served: Served) -> None:
     sign_out(driver)
-    _choose_language(driver, served, "en")
     sign_in(driver, served.url, served.corpus.coordinator.email)
+    _choose_language(driver, served, "en")  # signing in restores the account's own language
     driver.set_window_size(1280, 900)
     driver.get(f"{served.url}/recommendations?q=%E9%85%B7%E5%88%91&sort=symbol")
     driver.find_element(By.ID, "select-all").click()  # the little script's one job

@@ -21,7 +21,7 @@ async def test_search_marks_the_term_in_the_text_where_it_was_found(app: FastAPI
     assert len(rows) == len(corpus.torture_ids) == 2
     # Found in the Chinese text only: the Chinese text is shown, marked as such.
     assert "<mark>酷刑</mark>" in page.text
-    assert '<p class="excerpt" lang="zh">' in page.text
+    assert '<p class="excerpt" lang="zh" dir="ltr">' in page.text
 
 
 async def test_search_terms_are_escaped(app: FastAPI) -> None:
@@ -53,7 +53,9 @@ async def test_a_text_missing_in_the_page_language_shows_in_english_marked(app: 
         page = await client.get("/recommendations", params={"mechanism": "CAT"})
         detail = await client.get(f"/recommendations/{english_only}")
     assert '<html lang="fr" dir="ltr">' in page.text
-    assert '<p class="excerpt" lang="en"><span class="lang-tag">English</span>' in page.text
+    assert (
+        '<p class="excerpt" lang="en" dir="ltr"><span class="lang-tag">English</span>' in page.text
+    )
     assert 'lang="zh"' in detail.text  # every language's text on the detail page
 
 
