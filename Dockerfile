@@ -13,4 +13,8 @@ RUN pip install --no-cache-dir -e . \
 USER rectrack
 
 EXPOSE 8000
+# Which reverse proxy's X-Forwarded-For to believe is the deployment's to say: set
+# RECTRACK_FORWARDED_ALLOW_IPS to the proxy's address (docs/security.md). Nothing is trusted
+# by default but the container itself.
+ENV RECTRACK_FORWARDED_ALLOW_IPS=127.0.0.1
 CMD ["sh", "-c", "rectrack db upgrade && rectrack seed && rectrack serve --host 0.0.0.0 --port 8000"]

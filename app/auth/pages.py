@@ -8,9 +8,8 @@ from fastapi.responses import Response
 from app.auth import service
 from app.auth.dependencies import client_address
 from app.db import SessionDep
-from app.errors import TooManyRequests
 from app.web.flash import flash
-from app.web.forms import REQUIRED, FieldErrors
+from app.web.forms import REQUIRED, FieldErrors, wait_message
 from app.web.i18n import N_, Message, as_language
 from app.web.pages import remember_language
 from app.web.sessions import CsrfDep, WebDep, end_session, start_session
@@ -21,7 +20,6 @@ router = APIRouter(include_in_schema=False)
 # The API's words (POST /auth/token), in the person's language: the same whether or not the
 # account exists.
 WRONG_CREDENTIALS = Message(N_("The email address or the password is not right."))
-TOO_MANY = Message(N_("Too many failed sign-ins. Wait %(minutes)s minutes before trying again."))
 
 
 def _login_page(
@@ -60,21 +58,23 @@ async def login(
         errors["email"] = WRONG_CREDENTIALS
     if errors:
         return _login_page(request, next_path, email, errors, status_code=422)
-    try:
-        # The one call into the sign-in service: the same accounts and limits as the API.
-        user = await service.authenticate(
-            session, email, password, client_address(request), request.app.state.settings
-        )
-    except TooManyRequests as exc:
-        retry_after = (exc.headers or {}).get("Retry-After", "60")
-        minutes = max(1, -(-int(retry_after) // 60))
-        return _login_page(
-            request, next_path, email, problem=Message(TOO_MANY.text, {"minutes": minutes}),
-            status_code=429, headers={"Retry-After": retry_after},
-        )  # fmt: skip
-    if user is None:
-        # Returned, not raised: the failure the service recorded is committed with the request.
-        return _login_page(request, next_path, email, problem=WRONG_CREDENTIALS, status_code=401)
+    # The one call into the sign-in service: the same accounts and limits as the API.
+    outcome = await service.authenticate(
+        session, email, password, client_address(request), request.app.state.settings
+    )
+    # Failures are returned, not raised: what the service recorded is committed with the request.
+    match outcome:
+        case service.SignedIn(user=user):
+            pass
+        case service.Refused(retry_after=int(retry_after)):
+            return _login_page(
+                request, next_path, email, problem=wait_message(retry_after), status_code=429,
+                headers={"Retry-After": str(retry_after)},
+            )  # fmt: skip
+        case _:
+            return _login_page(
+                request, next_path, email, problem=WRONG_CREDENTIALS, status_code=401
+            )
     await start_session(session, request, context, user)
     response = redirect(request, next_path)
     preferred = as_language(user.language)

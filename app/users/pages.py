@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from app.auth import service as auth_service
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.db import SessionDep
@@ -15,7 +16,14 @@ from app.models.institution import Institution
 from app.users import service
 from app.users.schemas import PasswordChange
 from app.web.flash import flash
-from app.web.forms import FieldErrors, form_values, unprocessable_errors, validation_errors
+from app.web.forms import (
+    WRONG_PASSWORD,
+    FieldErrors,
+    form_values,
+    refusal,
+    unprocessable_errors,
+    validation_errors,
+)
 from app.web.i18n import N_, Message, as_language
 from app.web.pages import remember_language
 from app.web.sessions import (
@@ -70,6 +78,7 @@ async def change_password(
     try:
         data = PasswordChange.model_validate(
             {k: values[k] for k in ("current_password", "new_password") if k in values}
+            | {"revoke_api_tokens": "revoke_api_tokens" in values}
         )
     except ValidationError as exc:
         errors = validation_errors(exc)
@@ -77,16 +86,27 @@ async def change_password(
             errors["new_password"] = _WEAK
     if not errors and values.get("new_password") != values.get("repeat_password"):
         errors["repeat_password"] = _MISMATCH
+    settings = request.app.state.settings
+    if not errors:
+        refused = await auth_service.confirm_password(
+            session, principal, data.current_password.get_secret_value(), settings
+        )
+        if refused is not None:
+            # Counted as a failed sign-in, and committed: not rolled back with an exception.
+            errors = {"current_password": refusal(refused, WRONG_PASSWORD)}
     if not errors:
         try:
-            await service.change_password(
-                session, principal.user, data.current_password.get_secret_value(),
-                data.new_password.get_secret_value(), request.app.state.settings, principal,
-            )  # fmt: skip
+            service.check_new_password(
+                principal.user, data.new_password.get_secret_value(), "body.new_password"
+            )
         except UnprocessableEntity as exc:
             errors = unprocessable_errors(exc)
     if errors:
         return await _account_page(request, session, principal, errors, status_code=422)
+    await service.set_password(
+        session, principal.user, data.new_password.get_secret_value(), settings, principal,
+        revoke_api_tokens=data.revoke_api_tokens,
+    )  # fmt: skip
     await keep_only_this_session(session, context)
     flash(context, Message(N_("Your password is changed. Your other sessions have ended.")))
     return redirect(request, "/account")

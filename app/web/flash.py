@@ -11,6 +11,7 @@ import json
 from fastapi import Request
 
 from app.config import Settings
+from app.secret_key import derived_key
 from app.web.i18n import Message
 from app.web.sessions import WebContext
 
@@ -18,8 +19,8 @@ FLASH_COOKIE = "rectrack_flash"
 
 
 def _signature(payload: str, settings: Settings) -> str:
-    key = settings.secret_key.get_secret_value().encode()
-    return hmac.new(key, b"flash:" + payload.encode(), hashlib.sha256).hexdigest()[:32]
+    key = derived_key(settings, "workspace notices")
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def flash(context: WebContext, message: Message) -> None:

@@ -11,10 +11,14 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from app.auth.service import Refused
 from app.errors import FieldProblem, UnprocessableEntity
 from app.web.i18n import N_, Message
 
 FieldErrors = dict[str, Message]
+
+WRONG_PASSWORD = Message(N_("The current password is not right."))
+TOO_MANY = N_("Too many failed sign-ins. Wait %(minutes)s minutes before trying again.")
 
 REQUIRED = Message(N_("This field is required."))
 _BY_CODE = {
@@ -38,7 +42,7 @@ _BY_CODE = {
             "for example several unrelated words."
         )
     ),
-    "wrong_password": Message(N_("The current password is not right.")),
+    "wrong_password": WRONG_PASSWORD,
     "unknown": Message(N_("This choice does not exist, or no longer exists.")),
     "mismatch": Message(N_("This focal point belongs to another institution.")),
 }
@@ -59,6 +63,16 @@ def _message(code: str, text: str) -> Message:
     if code == "value_error" and "ISO 8601 date" in text:
         return _BY_CODE["date_parsing"]
     return _BY_CODE.get(code, _INVALID)
+
+
+def wait_message(retry_after: int) -> Message:
+    return Message(TOO_MANY, {"minutes": max(1, -(-retry_after // 60))})
+
+
+def refusal(refused: Refused, wrong: Message) -> Message:
+    """What to say when a password or code was refused: wrong, or too many failures (then the
+    attempt was not even checked)."""
+    return wrong if refused.retry_after is None else wait_message(refused.retry_after)
 
 
 def validation_errors(exc: ValidationError) -> FieldErrors:

@@ -30,6 +30,7 @@ from app.errors import Forbidden
 from app.models.base import utcnow
 from app.models.user import User
 from app.models.web_session import WebSession
+from app.secret_key import derived_key
 from app.web.i18n import N_, Message
 
 SESSION_COOKIE = "rectrack_session"
@@ -79,8 +80,8 @@ class WebContext:
 
 
 def _presession_token(presession: str, settings: Settings) -> str:
-    key = settings.secret_key.get_secret_value().encode()
-    return hmac.new(key, b"presession:" + presession.encode(), hashlib.sha256).hexdigest()
+    key = derived_key(settings, "workspace forms before sign-in")
+    return hmac.new(key, presession.encode(), hashlib.sha256).hexdigest()
 
 
 def _idle_limit(settings: Settings) -> dt.timedelta:

@@ -6,22 +6,19 @@ the folder the run prints at its end.
 """
 
 import asyncio
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from app.config import Settings
 from app.main import create_app
 from tests.accounts import PASSWORD
-from tests.conftest import clear_data
+from tests.conftest import Template, _prepare, scratch_postgres, settings_for_test
 from tests.web.browser import (
     axe_problems,
     chromium,
@@ -46,25 +43,34 @@ class Served:
 
 
 @pytest.fixture(scope="module")
+def browser_database(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of the module's own: the served app keeps it for all its tests, while the
+    other tests reset theirs (on PostgreSQL, the template's) before each."""
+    if template.backend == "sqlite":
+        yield template.fresh(tmp_path_factory.mktemp("browser"))
+        return
+    with scratch_postgres("rectrack_browser") as url:
+        yield _prepare(url)
+
+
+@pytest.fixture(scope="module")
 def served(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    browser_database: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[Served]:
     require_browser()
-    settings = Settings(
-        database_url=database_url, environment="test",
-        secret_key=SecretStr(secrets.token_urlsafe(32)), password_time_cost=1,
-        password_memory_kib=1024, import_worker=False,
-    )  # fmt: skip
+    workdir = tmp_path_factory.mktemp("served")
+    settings = settings_for_test(browser_database, workdir).model_copy(
+        update={"import_worker": False}
+    )
     app = create_app(settings)
 
     async def prepare() -> Corpus:
-        await clear_data(app.state.engine)
         corpus = await fill(app)
         await app.state.engine.dispose()  # the server's loop opens its own connections
         return corpus
 
     corpus = asyncio.run(prepare())
-    backend = "postgresql" if "postgresql" in database_url else "sqlite"
+    backend = "postgresql" if "postgresql" in browser_database else "sqlite"
     shots = screenshots_folder(tmp_path_factory.getbasetemp() / "screenshots") / backend
     shots.mkdir(parents=True, exist_ok=True)
     request.config.stash.setdefault(SCREENSHOTS, set()).add(str(shots.parent))
