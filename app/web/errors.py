@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from app.errors import AppError
 from app.web.i18n import N_, Message
-from app.web.sessions import SignInRequired
+from app.web.sessions import EnrolmentRequired, SignInRequired
 from app.web.templating import redirect, render
 
 # Paths that machines call: they keep problem+json.
@@ -85,6 +85,8 @@ def _for_pages(api_handler: Handler) -> Handler:
         if isinstance(exc, SignInRequired) and is_page(request):
             here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return redirect(request, f"/login?next={quote(here, safe='')}")
+        if isinstance(exc, EnrolmentRequired) and is_page(request):
+            return redirect(request, "/account")
         # The API's handler decides the status (and logs what needs logging).
         answer = api_handler(request, exc)
         if inspect.isawaitable(answer):

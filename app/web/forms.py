@@ -6,6 +6,7 @@ field in the person's language while the form keeps what they typed.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,7 +18,13 @@ from app.web.i18n import N_, Message
 
 FieldErrors = dict[str, Message]
 
+DATE_FORMAT = Message(N_("Enter a date as YYYY-MM-DD, e.g. 2026-03-31."))
 WRONG_PASSWORD = Message(N_("The current password is not right."))
+WEAK_PASSWORD = Message(
+    N_("This password is too short or too easy to guess: use at least 12 characters, "
+       "for example several unrelated words.")
+)  # fmt: skip
+_PASSWORDS_DIFFER = Message(N_("The two new passwords are not the same."))
 TOO_MANY = N_("Too many failed sign-ins. Wait %(minutes)s minutes before trying again.")
 
 REQUIRED = Message(N_("This field is required."))
@@ -27,21 +34,16 @@ _BY_CODE = {
     "too_short": Message(N_("Choose at least one.")),
     "string_too_long": Message(N_("This is too long.")),
     "too_long": Message(N_("Too many are chosen.")),
-    "date_from_datetime_parsing": Message(N_("Enter a date as YYYY-MM-DD, e.g. 2026-03-31.")),
-    "date_parsing": Message(N_("Enter a date as YYYY-MM-DD, e.g. 2026-03-31.")),
-    "date_type": Message(N_("Enter a date as YYYY-MM-DD, e.g. 2026-03-31.")),
+    "date_from_datetime_parsing": DATE_FORMAT,
+    "date_parsing": DATE_FORMAT,
+    "date_type": DATE_FORMAT,
     "uuid_parsing": Message(N_("Choose one of the options.")),
     "enum": Message(N_("Choose one of the options.")),
     "literal_error": Message(N_("Choose one of the options.")),
     "int_parsing": Message(N_("Enter a whole number.")),
     "float_parsing": Message(N_("Enter a number.")),
     "string_pattern_mismatch": Message(N_("This is not in the expected form.")),
-    "weak_password": Message(
-        N_(
-            "This password is too short or too easy to guess: use at least 12 characters, "
-            "for example several unrelated words."
-        )
-    ),
+    "weak_password": WEAK_PASSWORD,
     "wrong_password": WRONG_PASSWORD,
     "unknown": Message(N_("This choice does not exist, or no longer exists.")),
     "mismatch": Message(N_("This focal point belongs to another institution.")),
@@ -69,10 +71,31 @@ def wait_message(retry_after: int) -> Message:
     return Message(TOO_MANY, {"minutes": max(1, -(-retry_after // 60))})
 
 
-def refusal(refused: Refused, wrong: Message) -> Message:
-    """What to say when a password or code was refused: wrong, or too many failures (then the
-    attempt was not even checked)."""
-    return wrong if refused.retry_after is None else wait_message(refused.retry_after)
+@dataclass(frozen=True)
+class Refusal:
+    """A refused password or code, as a page shows it: next to its field, with 422, or with 429
+    and Retry-After while the login limits hold (then it was not even checked)."""
+
+    errors: FieldErrors
+    status_code: int
+    headers: dict[str, str]
+
+
+def refusal(refused: Refused, field: str, wrong: Message) -> Refusal:
+    if refused.retry_after is None:
+        return Refusal({field: wrong}, 422, {})
+    wait = refused.retry_after
+    return Refusal({field: wait_message(wait)}, 429, {"Retry-After": str(wait)})
+
+
+def new_password_errors(errors: FieldErrors, values: dict[str, Any]) -> FieldErrors:
+    """After the schema's check of a form with `new_password` and `repeat_password`: a new
+    password the schema refused is named as the policy says, and the two are compared."""
+    if "new_password" in errors and values.get("new_password"):
+        errors["new_password"] = WEAK_PASSWORD
+    if not errors and values.get("new_password") != values.get("repeat_password"):
+        errors["repeat_password"] = _PASSWORDS_DIFFER
+    return errors
 
 
 def validation_errors(exc: ValidationError) -> FieldErrors:

@@ -43,6 +43,7 @@ LABELS: dict[str, dict[str, str]] = {
         "viewer": N_("Viewer"),
     },
     "assignment_role": {"lead": N_("Lead"), "support": N_("Support")},
+    "token_scope": {"read": N_("Read only"), "write": N_("Read and write")},
     "mechanism_type": {
         "upr": N_("Universal Periodic Review"),
         "treaty_body": N_("Treaty body"),

@@ -2,8 +2,11 @@
 
 The cookie holds a random token; the row is keyed by its SHA-256. A session ends when its person
 signs out, after `session_idle_hours` without a request, or when the account's session_version
-moves (a password change, a deactivation). The cookie authenticates pages only: /api/v1 reads
-bearer tokens alone (app/auth/dependencies.py).
+moves (a password change or reset, a deactivation, a second factor removed by an admin). The
+cookie authenticates pages only: /api/v1 reads bearer tokens alone (app/auth/dependencies.py).
+
+Under RECTRACK_REQUIRE_2FA, an admin's or coordinator's session signed in without a second factor
+reaches the enrolment pages only (ENROLMENT_PAGES); every other page sends it there.
 
 Every state-changing form carries a synchronizer token: the session's csrf_secret, or, before
 signing in, an HMAC of a random pre-session cookie under the server's secret key.
@@ -24,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.dependencies import client_address
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
+from app.auth.service import must_enrol
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import Forbidden
@@ -40,7 +44,12 @@ CSRF_FIELD = "csrf_token"
 _TOUCH_PRECISION = dt.timedelta(minutes=1)
 
 
-def _digest(token: str) -> str:
+# What a session that must enrol a second factor may open; the rest redirect to /account.
+ENROLMENT_PAGES = frozenset({"/account", "/account/password", "/logout"})
+ENROLMENT_PREFIXES = ("/account/two-factor/", "/language/", "/reset-password")
+
+
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -61,19 +70,26 @@ class WebContext:
 
     def signed_in(self, row: WebSession, user: User, client: str | None) -> None:
         self.row, self.csrf_secret, self.display_name = row, row.csrf_secret, user.name
-        self.principal = Principal(user=user, role=user.role, api_token_id=None, client=client)
+        enrol = must_enrol(user, row.second_factor, self.settings)
+        self.principal = Principal(
+            user=user, role=user.role, api_token_id=None, client=client, must_enrol=enrol
+        )
 
     def signed_out(self) -> None:
         self.row = self.principal = self.csrf_secret = self.display_name = None
+
+    def ensure_presession(self) -> str:
+        """The browser's pre-session (a random cookie), made now if it has none."""
+        if self.presession is None:
+            self.presession = secrets.token_urlsafe(32)
+            self.cookies[PRESESSION_COOKIE] = self.presession
+        return self.presession
 
     @property
     def csrf_token(self) -> str:
         if self.csrf_secret is not None:
             return self.csrf_secret
-        if self.presession is None:
-            self.presession = secrets.token_urlsafe(32)
-            self.cookies[PRESESSION_COOKIE] = self.presession
-        return _presession_token(self.presession, self.settings)
+        return _presession_token(self.ensure_presession(), self.settings)
 
     def can(self, permission: Permission) -> bool:
         return self.principal is not None and self.principal.can(permission)
@@ -91,7 +107,7 @@ def _idle_limit(settings: Settings) -> dt.timedelta:
 async def _live_session(
     db: AsyncSession, token: str, settings: Settings
 ) -> tuple[WebSession, User] | None:
-    row = await db.get(WebSession, _digest(token))
+    row = await db.get(WebSession, token_digest(token))
     if row is None:
         return None
     user = await db.get(User, row.user_id)
@@ -126,6 +142,10 @@ async def web_context(request: Request, db: SessionDep) -> WebContext:
             context.signed_in(*found, client_address(request))
     # Error pages rendered after this point show the same header (signed in or not).
     request.state.web = context
+    if context.principal is not None and context.principal.must_enrol:
+        path = request.url.path
+        if path not in ENROLMENT_PAGES and not path.startswith(ENROLMENT_PREFIXES):
+            raise EnrolmentRequired("Enrol a second factor first.")
     return context
 
 
@@ -133,19 +153,24 @@ WebDep = Annotated[WebContext, Depends(web_context)]
 
 
 async def start_session(
-    db: AsyncSession, request: Request, context: WebContext, user: User
+    db: AsyncSession, request: Request, context: WebContext, user: User, *, second_factor: bool
 ) -> None:
-    """Sign `user` in: a new row and a new cookie (never one the browser had before)."""
+    """Sign `user` in: a new row and a new cookie (never one the browser had before).
+    `second_factor`: whether the sign-in checked a code."""
     settings = context.settings
     await db.execute(
         delete(WebSession).where(WebSession.last_seen_at < utcnow() - _idle_limit(settings))
     )
+    if context.row is not None:
+        # Signing in again in the same browser replaces its session.
+        await db.delete(context.row)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     row = WebSession(
-        id=_digest(token),
+        id=token_digest(token),
         user_id=user.id,
         session_version=user.session_version,
+        second_factor=second_factor,
         csrf_secret=secrets.token_urlsafe(32),
         created_at=now,
         last_seen_at=now,
@@ -200,6 +225,10 @@ class CsrfRefused(Forbidden):
 
 class SignInRequired(Forbidden):
     """Answered on a page with a redirect to /login (app/web/errors.py)."""
+
+
+class EnrolmentRequired(Forbidden):
+    """Answered on a page with a redirect to /account, where the second factor is enrolled."""
 
 
 async def csrf_checked(request: Request, context: WebDep) -> WebContext:

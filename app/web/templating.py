@@ -18,7 +18,7 @@ from app.i18n import LANGUAGES, Language
 from app.web import i18n
 from app.web.flash import take_flash
 from app.web.labels import label
-from app.web.sessions import WebContext, apply_cookies
+from app.web.sessions import ENROLMENT_PAGES, WebContext, apply_cookies
 
 APP_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = APP_DIR / "templates"
@@ -114,9 +114,14 @@ def navigation(request: Request, context: WebContext | None) -> list[tuple[NavIt
     """The menu for this person, each item with whether it is the current page."""
     items: list[NavItem] = request.app.state.workspace_navigation
     shown = []
+    enrolling = (
+        context is not None and context.principal is not None and context.principal.must_enrol
+    )
     for item in items:
         if item.signed_in and (context is None or context.principal is None):
             continue
+        if enrolling and item.path not in ENROLMENT_PAGES:
+            continue  # these would only send the person back to /account
         if item.permission is not None and not (context and context.can(item.permission)):
             continue
         here = request.url.path == item.path or (
@@ -154,8 +159,10 @@ def render(
     response = HTMLResponse(body, status_code=status_code, headers=headers)
     response.headers["Content-Security-Policy"] = PAGE_CSP
     response.headers["Vary"] = "Cookie, Accept-Language"
-    # Pages show what one person may see: never kept by a shared cache.
-    response.headers["Cache-Control"] = "private, no-cache"
+    # Pages show what one person may see: never kept by a shared cache (and a page showing a
+    # secret once says "no-store").
+    if "cache-control" not in response.headers:
+        response.headers["Cache-Control"] = "private, no-cache"
     apply_cookies(request, response, context)
     return response
 

@@ -11,9 +11,12 @@ from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from app.api_tokens import pages as api_token_pages
 from app.auth import pages as auth_pages
+from app.password_resets import pages as password_reset_pages
 from app.progress import pages as progress_pages
 from app.recommendations import pages as recommendation_pages
+from app.two_factor import pages as two_factor_pages
 from app.users import pages as user_pages
 from app.web import pages as web_pages
 from app.web.errors import install_page_errors
@@ -24,7 +27,10 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     progress_pages,
     recommendation_pages,
     user_pages,
+    two_factor_pages,
+    api_token_pages,
     auth_pages,
+    password_reset_pages,
     web_pages,
 )
 

@@ -5,6 +5,7 @@ import datetime as dt
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
+from app.auth.router import REFUSED
 from app.models.user import LoginFailure, Role
 from app.models.web_session import WebSession
 from tests.accounts import PASSWORD, bearer, make_user
@@ -45,7 +46,7 @@ async def test_a_wrong_password_gets_the_apis_message_and_counts_as_a_failure(
         unknown = await sign_in(client, "nobody@example.org", "not the password at all")
     for page in (wrong, unknown):
         assert page.status_code == 401
-        assert "The email address or the password is not right." in page.text
+        assert REFUSED in page.text
     async with app.state.sessionmaker() as db:
         failures = (await db.execute(select(func.count()).select_from(LoginFailure))).scalar_one()
     assert failures == 2
@@ -53,7 +54,7 @@ async def test_a_wrong_password_gets_the_apis_message_and_counts_as_a_failure(
 
 
 async def test_the_apis_login_limits_apply(app: FastAPI) -> None:
-    app.state.settings.login_failures_per_account = 2
+    app.state.settings.login_failures_per_account_and_client = 2
     user = await make_user(app, Role.viewer)
     async with browser(app) as client:
         for _ in range(2):
