@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from app.auth.router import REFUSED
-from app.models.user import LoginFailure, Role
+from app.models.user import ApiToken, LoginFailure, Role
 from app.models.web_session import WebPendingSignIn, WebSession
 from tests.accounts import PASSWORD, make_user
 from tests.web.pages import (
@@ -180,6 +180,13 @@ async def test_required_second_factor_sends_the_coordinator_to_enrol_first(
         assert 'action="/account/two-factor/start"' in account.text
         assert 'action="/account/tokens"' not in account.text
         assert 'action="/account/language"' not in account.text
+        # Nor can a form of another page be sent: nothing is written.
+        forged = await client.post(
+            "/account/tokens", data={"csrf_token": csrf_token(account), "name": "backdoor"}
+        )
+        assert forged.status_code == 303
+        assert forged.headers["location"] == "/account"
+        assert await _count(app, ApiToken) == 0
         # Signing out is allowed.
         out = await client.post("/logout", data={"csrf_token": csrf_token(account)})
         assert out.status_code == 303
