@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     require_2fa: bool = False
     # How long an admin's password-reset token stays usable.
     password_reset_hours: int = 24
+    # A workspace session (the pages' cookie) ends after this many hours without a request.
+    session_idle_hours: float = 8
 
     @field_validator("database_url")
     @classmethod

@@ -36,6 +36,7 @@ from app.reference.router import router as reference_router
 from app.secret_key import with_secret_key
 from app.two_factor.router import router as two_factor_router
 from app.users.router import router as users_router
+from app.web.workspace import install_workspace
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -126,6 +127,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(api)
+    # The NMRF workspace: pages outside /api/v1, authenticated by their own session cookie.
+    install_workspace(app)
 
     def openapi() -> dict[str, Any]:
         return build_openapi(app)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actions.schemas import ActionCreate, ActionRead, ActionUpdate, today
@@ -185,3 +185,11 @@ async def list_actions(
     elif filters.overdue is False:
         stmt = stmt.where(~overdue_condition(today()) | Action.due_date.is_(None))
     return await paginate(session, stmt, BY_DUE_DATE, params)
+
+
+async def most_overdue(session: AsyncSession, limit: int) -> tuple[int, list[Action]]:
+    """How many actions are overdue today, and the `limit` longest overdue."""
+    overdue = overdue_condition(today())
+    count = (await session.execute(select(func.count()).where(overdue))).scalar_one()
+    stmt = select(Action).where(overdue).order_by(Action.due_date, Action.id).limit(limit)
+    return count, list((await session.scalars(stmt)).all())

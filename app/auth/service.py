@@ -136,14 +136,36 @@ async def authenticate(
     valid = verify_password(user.password_hash if user else None, password, settings)
     if user is None or not valid or not user.active:
         return await _fail(session, email, user, key, "password", settings)
-    second_factor = await two_factor.is_enrolled(session, user.id)
-    if second_factor:
-        if not code:
-            return SecondFactorRequired(user)
-        if not await two_factor.take_code(session, user, code, settings):
-            return await _fail(session, email, user, key, "code", settings)
-    await limits.record_success(session, user, key)
-    return SignedIn(user, second_factor=second_factor)
+    if not await two_factor.is_enrolled(session, user.id):
+        await limits.record_success(session, user, key)
+        return SignedIn(user, second_factor=False)
+    if not code:
+        return SecondFactorRequired(user)
+    return await _check_code(session, user, key, code, settings)
+
+
+async def authenticate_code(
+    session: AsyncSession, user: User, code: str, client: str | None, settings: Settings
+) -> SignInOutcome:
+    """The second step of a sign-in that answered SecondFactorRequired moments ago, for a caller
+    that kept who was signing in but not the password (the workspace's pending sign-in): the
+    code alone, under the same limits and failure records as authenticate."""
+    key = limits.client_key(client)
+    wait = await limits.retry_after(session, user.email, user, key, settings)
+    if wait is not None:
+        return Refused(retry_after=wait)
+    if not user.active:
+        return await _fail(session, user.email, user, key, "code", settings)
+    return await _check_code(session, user, key, code, settings)
+
+
+async def _check_code(
+    session: AsyncSession, user: User, client: str, code: str, settings: Settings
+) -> SignInOutcome:
+    if not await two_factor.take_code(session, user, code, settings):
+        return await _fail(session, user.email, user, client, "code", settings)
+    await limits.record_success(session, user, client)
+    return SignedIn(user, second_factor=True)
 
 
 async def confirm_password(

@@ -17,6 +17,7 @@ from app.models import (
     sdg_tally,
     taxonomy,
     user,
+    web_session,
 )
 from app.models.base import Base
 
@@ -38,4 +39,5 @@ __all__ = [
     "sdg_tally",
     "taxonomy",
     "user",
+    "web_session",
 ]

@@ -37,8 +37,11 @@ class User(Base):
         ForeignKey("institution.id"), index=True
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Moves when the password changes: login tokens issued before stop working.
+    # Moves when the password changes or the account is deactivated: login tokens and
+    # workspace sessions issued before stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The workspace's language for this person (en fr es ar ru zh); null: the browser's.
+    language: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer)

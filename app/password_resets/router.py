@@ -1,5 +1,6 @@
 """Admin-initiated password resets (docs/security.md): the admin gets a one-time token for a
-person, who sets a new password with it. (The workspace's page for it comes later.)"""
+person, who sets a new password with it, here or on the workspace's /reset-password page
+(app/password_resets/pages.py)."""
 
 from typing import Annotated
 

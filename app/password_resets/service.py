@@ -8,7 +8,7 @@ sessions and forgets its failed logins: it is the way back in after a lock-out.
 import datetime as dt
 import uuid
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record_event
@@ -46,6 +46,22 @@ async def issue(
         {"expires_at": {"before": None, "after": reset.expires_at.isoformat()}},
     )  # fmt: skip
     return reset, token
+
+
+async def is_usable(session: AsyncSession, token: str) -> bool:
+    """Whether `token` would set a password now, without using it up (the workspace's page
+    says so before the person types a new password)."""
+    found = await session.scalar(
+        select(PasswordReset.user_id)
+        .join(User, User.id == PasswordReset.user_id)
+        .where(
+            PasswordReset.token_hash == hash_token(token),
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > utcnow(),
+            User.active.is_(True),
+        )
+    )
+    return found is not None
 
 
 async def redeem(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from app.progress.schemas import Figures
+from app.progress.schemas import Figures, SdgProgress
 
 # Opacity of each status's segment, most advanced first; the order bars are stacked in.
 SHADES = (
@@ -31,6 +31,14 @@ LEGEND = {
     "ar": ("نُفذت", "نُفذت جزئيًا", "قيد التنفيذ", "مخطط لها", "لم تبدأ"),
     "ru": ("Выполнена", "Частично выполнена", "Выполняется", "Запланирована", "Не начата"),
     "zh": ("已落实", "部分落实", "正在落实", "已规划", "尚未开始"),
+}
+SDG_CHART_TITLES = {
+    "en": "Progress by SDG",
+    "fr": "Progrès par ODD",
+    "es": "Avances por ODS",
+    "ar": "التقدم حسب أهداف التنمية المستدامة",
+    "ru": "Прогресс по ЦУР",
+    "zh": "按可持续发展目标分列的进展",
 }
 _BAR_WIDTH, _ROW, _TOP = 520, 26, 48
 # Average advance of a character at 13 px; wide (CJK) characters count double.
@@ -121,3 +129,9 @@ def _legend_layout(names: Sequence[str], width: int) -> list[tuple[str, float, i
         placed.append((name, x, row))
         x += entry
     return placed
+
+
+def sdg_chart(progress: SdgProgress, lang: str) -> str:
+    """The 17 goals as bars stacked by status, titled in `lang`."""
+    bars = [Bar(f"{row.goal}. {row.short_title}", row.colour, row) for row in progress.goals]
+    return render(SDG_CHART_TITLES.get(lang, SDG_CHART_TITLES["en"]), bars, lang)

@@ -30,7 +30,6 @@ from app.progress import chart, service
 from app.progress.schemas import (
     Figures,
     GoalDetail,
-    GoalRow,
     KeyedProgress,
     KeyedRow,
     SdgProgress,
@@ -45,32 +44,6 @@ router = APIRouter(
 )
 SVG = "image/svg+xml"
 GoalNumber = Annotated[int, Path(ge=1, le=17)]
-CHART_TITLES = {
-    "en": "Progress by SDG",
-    "fr": "Progrès par ODD",
-    "es": "Avances por ODS",
-    "ar": "التقدم حسب أهداف التنمية المستدامة",
-    "ru": "Прогресс по ЦУР",
-    "zh": "按可持续发展目标分列的进展",
-}
-
-
-async def _sdg_progress(
-    session: SessionDep, filters: RecommendationFilters, lang: Language
-) -> SdgProgress:
-    by_goal, everyone = await service.sdg_breakdown(session, filters)
-    goals = (await session.scalars(select(SdgGoal).order_by(SdgGoal.number))).all()
-    rows = [
-        GoalRow(
-            goal=g.number,
-            title=localize(g.title, lang),
-            short_title=localize(g.short_title, lang),
-            colour=g.colour,
-            **by_goal.get(g.number, Figures.from_counts({}, 0)).model_dump(),
-        )
-        for g in goals
-    ]
-    return SdgProgress(total=everyone.recommendations, by_status=everyone.by_status, goals=rows)
 
 
 async def _goal_detail(
@@ -125,7 +98,7 @@ async def _goal_detail(
 async def sdg_progress(
     session: SessionDep, filters: RecommendationFiltersDep, lang: LanguageDep
 ) -> SdgProgress:
-    return await _sdg_progress(session, filters, lang)
+    return await service.sdg_progress(session, filters, lang)
 
 
 @router.get(
@@ -137,10 +110,8 @@ async def sdg_progress(
 async def sdg_chart(
     session: SessionDep, filters: RecommendationFiltersDep, lang: LanguageDep
 ) -> Response:
-    progress = await _sdg_progress(session, filters, lang)
-    bars = [chart.Bar(f"{row.goal}. {row.short_title}", row.colour, row) for row in progress.goals]
-    title = CHART_TITLES.get(lang, CHART_TITLES["en"])
-    return Response(chart.render(title, bars, lang), media_type=SVG)
+    progress = await service.sdg_progress(session, filters, lang)
+    return Response(chart.sdg_chart(progress, lang), media_type=SVG)
 
 
 @router.get(

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actions.schemas import today
 from app.actions.service import overdue_condition
+from app.i18n import Language, localize
 from app.models.action import Action, ActionRecommendation
 from app.models.progress_update import ProgressUpdate, UpdateState
 from app.models.recommendation import (
@@ -35,9 +36,9 @@ from app.models.recommendation import (
     goal_mask,
     has_any_goal,
 )
-from app.models.sdg import SdgTarget
+from app.models.sdg import SdgGoal, SdgTarget
 from app.models.sdg_tally import ANY_GOAL, NO_POSITION, SdgGoalTally
-from app.progress.schemas import STATUS_KEYS, Figures
+from app.progress.schemas import STATUS_KEYS, Figures, GoalRow, SdgProgress
 from app.recommendations.filters import RecommendationFilters
 
 Cells = dict[tuple[str, str], int]
@@ -143,6 +144,25 @@ async def sdg_breakdown(
     late = dict(zip([ANY_GOAL, *GOALS], overdue.one(), strict=True))
     figures = {goal: Figures.from_counts(found.get(goal, {}), late[goal]) for goal in GOALS}
     return figures, Figures.from_counts(found.get(ANY_GOAL, {}), late[ANY_GOAL])
+
+
+async def sdg_progress(
+    session: AsyncSession, filters: RecommendationFilters, lang: Language
+) -> SdgProgress:
+    """All 17 goals' figures with their titles in `lang` (GET /progress/sdgs, the overview)."""
+    by_goal, everyone = await sdg_breakdown(session, filters)
+    goals = (await session.scalars(select(SdgGoal).order_by(SdgGoal.number))).all()
+    rows = [
+        GoalRow(
+            goal=g.number,
+            title=localize(g.title, lang),
+            short_title=localize(g.short_title, lang),
+            colour=g.colour,
+            **by_goal.get(g.number, Figures.from_counts({}, 0)).model_dump(),
+        )
+        for g in goals
+    ]
+    return SdgProgress(total=everyone.recommendations, by_status=everyone.by_status, goals=rows)
 
 
 def _goal_flags(dialect: str) -> list[Any]:

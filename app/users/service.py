@@ -121,7 +121,8 @@ async def update_user(
     for field, value in sent.items():
         setattr(user, field, value)
     if deactivated:
-        # Ends its login tokens for good: a later reactivation does not revive them.
+        # Ends its login tokens and workspace sessions for good: a later reactivation does not
+        # revive them.
         user.session_version += 1
     user.updated_at = utcnow()
     await flush_or_conflict(session)
@@ -155,6 +156,7 @@ async def set_password(
     """Set a password already checked against the policy (check_new_password). Login tokens
     issued before stop working; with `revoke_api_tokens`, so do the user's API tokens."""
     user.password_hash = hash_password(new, settings)
+    # Login tokens and workspace sessions issued with the old password stop working.
     user.session_version += 1
     user.updated_at = utcnow()
     await flush_or_conflict(session)

@@ -1,0 +1,98 @@
+"""What /recommendations/{id} shows, read through the services the API's routes use.
+
+The public sees what the API shows it: validated progress updates only, no people, no history.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actions import service as actions
+from app.actions.schemas import today
+from app.assignments import service as assignments
+from app.audit import service as audit
+from app.auth.permissions import Permission
+from app.errors import NotFound
+from app.i18n import Language, localize
+from app.indicators import service as indicators
+from app.indicators.schemas import IndicatorRead
+from app.models.audit import AuditRecord
+from app.models.sdg import SdgTarget
+from app.pagination import PageParams
+from app.progress_updates import service as progress_updates
+from app.recommendations import service
+from app.recommendations.reads import read_models
+from app.web import choices
+from app.web.sessions import WebContext
+
+SHOWN = PageParams(limit=100, cursor=None, include_total=False)
+HISTORY_SHOWN = PageParams(limit=50, cursor=None, include_total=False)
+
+
+async def _target_titles(session: AsyncSession, codes: list[str], lang: Language) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = await session.execute(
+        select(SdgTarget.code, SdgTarget.title).where(SdgTarget.code.in_(codes))
+    )
+    return {code: localize(title, lang) for code, title in rows.all()}
+
+
+async def detail_values(
+    session: AsyncSession, context: WebContext, rec_id: uuid.UUID, lang: Language
+) -> dict[str, Any]:
+    row = await service.find_recommendation(session, rec_id, lang)
+    if row is None:
+        raise NotFound(f"There is no recommendation {rec_id}.")
+    rec = (await read_models(session, [row], lang))[0]
+    principal = context.principal
+    found_assignments, _, _ = await assignments.list_assignments(
+        session, recommendation_id=rec_id, institution_id=None, focal_point_id=None, role=None,
+        due_before=None, params=SHOWN,
+    )  # fmt: skip
+    found_actions, _, _ = await actions.list_actions(
+        session, actions.ActionFilters(recommendation=rec_id), SHOWN
+    )
+    found_indicators, _, _ = await indicators.list_indicators(
+        session, recommendation=rec_id, action=None, sdg_indicator=None, params=SHOWN
+    )
+    ids = [i.id for i in found_indicators]
+    links = await indicators.links(session, ids)
+    latest = await indicators.latest_measurements(session, ids)
+    updates, _, _ = await progress_updates.list_updates(
+        session, principal, recommendation=rec_id, institution=None, state=None, params=SHOWN
+    )
+    history: list[AuditRecord] = []
+    if context.can(Permission.read_history):
+        filters = audit.AuditFilters(entity_type="recommendation", entity_id=str(rec_id))
+        history, _, _ = await audit.list_records(session, filters, HISTORY_SHOWN)
+    institution_ids = {a.institution_id for a in found_assignments}
+    institution_ids |= {a.institution_id for a in found_actions if a.institution_id}
+    institution_ids |= {u.institution_id for u in updates if u.institution_id}
+    people: set[uuid.UUID] = set()
+    if principal is not None:  # the public never sees who (DESIGN §6)
+        people = {a.focal_point_id for a in found_assignments if a.focal_point_id}
+        people |= {u.author_id for u in updates if u.author_id}
+        people |= {u.reviewed_by_id for u in updates if u.reviewed_by_id}
+    return {
+        "rec": rec,
+        "assignments": found_assignments,
+        "actions": found_actions,
+        "indicators": [
+            IndicatorRead.build(i, links[i.id], latest.get(i.id)) for i in found_indicators
+        ],
+        "updates": updates,
+        "history": history,
+        "country_names": await choices.names_of_countries(session, set(rec.countries), lang),
+        "goal_names": await choices.goal_names(session, lang),
+        "target_titles": await _target_titles(session, rec.sdg_targets, lang),
+        "institution_names": await choices.names_of_institutions(session, institution_ids),
+        "people": await choices.names_of_users(session, people),
+        "can_edit": context.can(Permission.write_recommendations),
+        "can_plan": context.can(Permission.plan),
+        "today": today(),
+        "problem": None,
+        "errors": {},
+    }

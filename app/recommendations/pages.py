@@ -1,0 +1,230 @@
+"""/recommendations (search, filters, the coordinator's bulk step) and /recommendations/{id}."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.datastructures import QueryParams
+
+from app.assignments import service as assignments
+from app.assignments.schemas import AssignmentBulk
+from app.auth.permissions import Permission
+from app.auth.principal import Principal
+from app.clusters import service as clusters
+from app.clusters.dependencies import cluster_by_id
+from app.db import SessionDep
+from app.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    UnprocessableEntity,
+)
+from app.etag import check_if_match, etag_for
+from app.recommendations import service
+from app.recommendations.details import detail_values
+from app.recommendations.excerpts import excerpt
+from app.recommendations.listing import PAGE_SIZES, SORTS, ListQuery, parse_list_query
+from app.recommendations.reads import read_models
+from app.recommendations.schemas import BulkPriority, RecommendationUpdate
+from app.web import choices
+from app.web.flash import flash
+from app.web.forms import FieldErrors, form_values, unprocessable_errors, validation_errors
+from app.web.i18n import N_, Message, page_language
+from app.web.sessions import CsrfDep, SignedInDep, WebContext, WebDep, page_requires
+from app.web.templating import NavItem, redirect, render
+
+router = APIRouter(include_in_schema=False)
+NAVIGATION = (NavItem("/recommendations", N_("Recommendations")),)
+Editor = Annotated[Principal, page_requires(Permission.write_recommendations)]
+# The bulk step's operations, each with the permission of the API operation it stands for.
+BULK_PERMISSIONS = {
+    "assign": Permission.plan,  # POST /assignments/bulk
+    "cluster": Permission.plan,  # POST /clusters/{id}/recommendations
+    "priority": Permission.write_recommendations,  # POST /recommendations/bulk-update
+}
+_NOTHING_TICKED = Message(N_("Tick at least one recommendation."))
+_STALE = Message(
+    N_("Someone else changed this recommendation after you opened the page. Nothing was saved. "
+       "The current values are shown below; make your change again if it is still needed.")
+)  # fmt: skip
+
+
+async def _list_page(
+    request: Request, session: SessionDep, context: WebContext, params: Any,
+    *, ticked: list[str] | None = None, bulk: dict[str, str] | None = None,
+    errors: FieldErrors | None = None, status_code: int = 200,
+) -> Response:  # fmt: skip
+    lang = page_language(request)
+    query: ListQuery = await parse_list_query(session, params)
+    try:
+        rows, next_cursor, _ = await service.list_recommendations(
+            session, query.filters, query.sort, query.page, lang
+        )
+    except BadRequest:  # a cursor from another ordering, or mangled: start again
+        query.page = type(query.page)(query.page.limit, None, False)
+        rows, next_cursor, _ = await service.list_recommendations(
+            session, query.filters, query.sort, query.page, lang
+        )
+    items = await read_models(session, rows, lang)
+    country_codes = {code for item in items for code in item.countries}
+    can_bulk = {op: context.can(permission) for op, permission in BULK_PERMISSIONS.items()}
+    values: dict[str, Any] = {
+        "query": query,
+        "items": [(item, excerpt(item.text, lang, query.terms)) for item in items],
+        "next_cursor": next_cursor,
+        "sorts": SORTS,
+        "page_sizes": PAGE_SIZES,
+        "country_names": await choices.names_of_countries(session, country_codes, lang),
+        "goal_names": await choices.goal_names(session, lang),
+        "options": {
+            "country": await choices.countries(session, lang),
+            "mechanism": await choices.mechanisms(session, lang),
+            "theme": await choices.themes(session, lang),
+            "cluster": await choices.clusters(session),
+            "institution": await choices.institutions(session),
+        },
+        "bulk_ops": [operation for operation, allowed in can_bulk.items() if allowed],
+        "focal_points": await choices.focal_points(session) if can_bulk["assign"] else [],
+        "ticked": set(ticked or []),
+        "bulk": bulk or {},
+        "bulk_errors": errors or {},
+        "list_query": str(params),
+    }
+    return render(request, "recommendations/list.html", values, status_code=status_code)
+
+
+@router.get("/recommendations")
+async def list_page(request: Request, session: SessionDep, context: WebDep) -> Response:
+    return await _list_page(request, session, context, request.query_params)
+
+
+async def _bulk(
+    session: SessionDep, principal: Principal, operation: str, ids: list[str],
+    values: dict[str, Any],
+) -> Message:  # fmt: skip
+    """Run one bulk operation through its service; raises ValidationError or an AppError."""
+    if operation == "assign":
+        data = AssignmentBulk.model_validate({**values, "recommendation_ids": ids})
+        result = await assignments.bulk_assign(session, data, principal)
+        count = result.created + result.updated
+        return Message(N_("Recommendations assigned: %(count)s."), {"count": count})
+    if operation == "cluster":
+        cluster_id = values.get("cluster_id")
+        if not cluster_id:
+            raise UnprocessableEntity.for_field("cluster_id", "missing", "missing")
+        try:
+            cluster = await cluster_by_id(session, uuid.UUID(cluster_id))
+        except (ValueError, NotFound) as exc:
+            raise UnprocessableEntity.for_field("cluster_id", "unknown", "unknown") from exc
+        added = await clusters.add_members(session, cluster, [uuid.UUID(i) for i in ids], principal)
+        return Message(N_("Recommendations added to the cluster: %(count)s."), {"count": added})
+    priority = values.get("new_priority")
+    data_priority = BulkPriority.model_validate(
+        {"ids": ids, "priority": None if priority in (None, "none") else priority}
+    )
+    changed = await service.bulk_set_priority(
+        session, data_priority.ids, data_priority.priority, principal
+    )
+    return Message(N_("Priorities changed: %(count)s."), {"count": changed})
+
+
+@router.post("/recommendations/bulk")
+async def bulk_step(
+    request: Request, session: SessionDep, context: CsrfDep, principal: SignedInDep
+) -> Response:
+    """The coordinator's one step over the ticked rows: assign, add to a cluster, or prioritise."""
+    form = await request.form()
+    values = form_values(form, lists=("ids",))
+    ids: list[str] = values.pop("ids", [])
+    operation = str(values.pop("operation", ""))
+    list_query = str(values.pop("list_query", ""))
+    if operation not in BULK_PERMISSIONS:
+        operation = "assign" if "institution_id" in values else "priority"
+    if not principal.can(BULK_PERMISSIONS[operation]):
+        raise Forbidden(f"Your role ({principal.role}) does not allow this ({operation}).")
+    errors: FieldErrors = {}
+    if not ids:
+        errors["ids"] = _NOTHING_TICKED
+    else:
+        fields = {"assign": ("institution_id", "role", "start_date", "due_date",
+                             "focal_point_id"), "cluster": ("cluster_id",),
+                  "priority": ("new_priority",)}[operation]  # fmt: skip
+        chosen = {k: v for k, v in values.items() if k in fields}
+        try:
+            notice = await _bulk(session, principal, operation, ids, chosen)
+        except ValidationError as exc:
+            errors = validation_errors(exc)
+        except UnprocessableEntity as exc:
+            errors = unprocessable_errors(exc)
+        except Conflict:
+            errors = {"": Message(N_("Some of these recommendations are led by another "
+                                     "institution already; nothing was changed."))}  # fmt: skip
+    if errors:
+        await session.rollback()
+        return await _list_page(
+            request, session, context, QueryParams(list_query), ticked=ids,
+            bulk={"operation": operation, **{k: str(v) for k, v in values.items()}},
+            errors=errors, status_code=422,
+        )  # fmt: skip
+    flash(context, notice)
+    return redirect(request, f"/recommendations?{list_query}" if list_query else "/recommendations")
+
+
+@router.get("/recommendations/{recommendation_id}")
+async def detail_page(
+    request: Request, session: SessionDep, context: WebDep, recommendation_id: str
+) -> Response:
+    values = await detail_values(session, context, _uuid(recommendation_id), page_language(request))
+    return render(request, "recommendations/detail.html", values)
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound(f"There is no recommendation {value}.") from exc
+
+
+@router.post("/recommendations/{recommendation_id}/priority")
+async def set_priority(
+    request: Request, session: SessionDep, context: CsrfDep, principal: Editor,
+    recommendation_id: str,
+) -> Response:  # fmt: skip
+    """The detail page's priority form: PATCH /recommendations/{id} with If-Match, as a form."""
+    rec_id = _uuid(recommendation_id)
+    rec = await service.get_recommendation(session, rec_id)
+    if rec is None:
+        raise NotFound(f"There is no recommendation {rec_id}.")
+    values = form_values(await request.form())
+    problem: Message | None = None
+    errors: FieldErrors = {}
+    sent_version = values.get("version", "")
+    priority = values.get("priority", "none")
+    try:
+        # The form carries the version it showed: the page's If-Match.
+        check_if_match(etag_for(int(sent_version)) if sent_version.isdigit() else None,
+                       etag_for(rec.version))  # fmt: skip
+        data = RecommendationUpdate.model_validate(
+            {"priority": None if priority == "none" else priority}
+        )
+        await service.update_recommendation(session, rec, data, principal)
+    except (PreconditionFailed, PreconditionRequired):
+        problem = _STALE
+    except ValidationError as exc:
+        errors = validation_errors(exc)
+    except UnprocessableEntity as exc:
+        errors = unprocessable_errors(exc)
+    if problem or errors:
+        await session.rollback()
+        lang = page_language(request)
+        detail = await detail_values(session, context, rec_id, lang)
+        detail.update(problem=problem, errors=errors)
+        status_code = 409 if problem else 422
+        return render(request, "recommendations/detail.html", detail, status_code=status_code)
+    flash(context, Message(N_("The priority is saved.")))
+    return redirect(request, f"/recommendations/{rec_id}")

@@ -1,0 +1,151 @@
+"""The public pages: search, filters, excerpts, languages, errors, and the coordinator's forms."""
+
+import re
+import uuid
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from app.models.assignment import Assignment
+from app.models.recommendation import Recommendation
+from tests.web.corpus import fill
+from tests.web.pages import browser, csrf_token, signed_in_browser
+
+
+async def test_search_marks_the_term_in_the_text_where_it_was_found(app: FastAPI) -> None:
+    corpus = await fill(app, count=8)
+    async with browser(app) as client:
+        page = await client.get("/recommendations", params={"q": "酷刑"})
+    assert page.status_code == 200
+    rows = re.findall(r'<li class="result">', page.text)
+    assert len(rows) == len(corpus.torture_ids) == 2
+    # Found in the Chinese text only: the Chinese text is shown, marked as such.
+    assert "<mark>酷刑</mark>" in page.text
+    assert '<p class="excerpt" lang="zh" dir="ltr">' in page.text
+
+
+async def test_search_terms_are_escaped(app: FastAPI) -> None:
+    async with browser(app) as client:
+        page = await client.get("/recommendations", params={"q": '<script>alert(1)</script>"'})
+    assert page.status_code == 200
+    assert "<script>alert(1)" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+async def test_filters_take_the_apis_names_and_bad_values_come_back_next_to_the_filter(
+    app: FastAPI,
+) -> None:
+    await fill(app, count=8)
+    async with browser(app) as client:
+        goal5 = await client.get("/recommendations", params={"sdg_goal": "5"})
+        bad = await client.get("/recommendations", params={"sdg_goal": "99", "country": "XXX"})
+    assert goal5.text.count('<li class="result">') == 2  # the CEDAW ones
+    assert bad.status_code == 200
+    assert 'id="f-sdg_goal-error"' in bad.text
+    assert 'id="f-country-error"' in bad.text
+
+
+async def test_a_text_missing_in_the_page_language_shows_in_english_marked(app: FastAPI) -> None:
+    corpus = await fill(app, count=4)
+    english_only = corpus.torture_ids[0]
+    async with browser(app) as client:
+        client.cookies.set("rectrack_lang", "fr")
+        page = await client.get("/recommendations", params={"mechanism": "CAT"})
+        detail = await client.get(f"/recommendations/{english_only}")
+    assert '<html lang="fr" dir="ltr">' in page.text
+    assert (
+        '<p class="excerpt" lang="en" dir="ltr"><span class="lang-tag">English</span>' in page.text
+    )
+    assert 'lang="zh"' in detail.text  # every language's text on the detail page
+
+
+async def test_arabic_pages_are_right_to_left_and_the_switcher_remembers(app: FastAPI) -> None:
+    async with browser(app) as client:
+        arabic = await client.get("/", headers={"Accept-Language": "ar-EG,ar;q=0.9,en;q=0.5"})
+        assert '<html lang="ar" dir="rtl">' in arabic.text
+        switched = await client.get("/language/zh", params={"next": "/recommendations"})
+        assert switched.status_code == 303
+        assert switched.headers["location"] == "/recommendations"
+        chinese = await client.get("/recommendations", headers={"Accept-Language": "ar"})
+        assert '<html lang="zh" dir="ltr">' in chinese.text
+        elsewhere = await client.get("/language/fr", params={"next": "https://evil.example/"})
+        assert elsewhere.headers["location"] == "/"
+
+
+async def test_errors_are_pages_on_pages_and_problems_on_the_api(app: FastAPI) -> None:
+    async with browser(app) as client:
+        missing = await client.get("/no-such-page")
+        unknown = await client.get("/recommendations/6f1c2d8e-0000-4000-8000-000000000000")
+        api = await client.get("/api/v1/no-such-thing")
+    for page in (missing, unknown):
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Page not found" in page.text
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_stale_priority_edit_says_so_and_shows_the_current_value(app: FastAPI) -> None:
+    corpus = await fill(app, count=4)
+    rec_id = corpus.detail_id
+    first, _ = await signed_in_browser(app, corpus.coordinator.role)
+    second, _ = await signed_in_browser(app, corpus.coordinator.role)
+    path = f"/recommendations/{rec_id}"
+    one, two = await first.get(path), await second.get(path)
+    version = re.search(r'name="version" value="(\d+)"', one.text)
+    assert version
+    saved = await first.post(
+        f"{path}/priority", data={"csrf_token": csrf_token(one), "version": version.group(1),
+                                  "priority": "high"},
+    )  # fmt: skip
+    assert saved.status_code == 303
+    stale = await second.post(
+        f"{path}/priority", data={"csrf_token": csrf_token(two), "version": version.group(1),
+                                  "priority": "low"},
+    )  # fmt: skip
+    assert stale.status_code == 409
+    assert "Someone else changed this recommendation" in stale.text
+    assert '<option value="high" selected>' in stale.text
+    async with app.state.sessionmaker() as db:
+        priority = (
+            await db.scalars(
+                select(Recommendation.priority).where(Recommendation.id == uuid.UUID(rec_id))
+            )
+        ).one()
+    assert priority == "high"
+    await first.aclose()
+    await second.aclose()
+
+
+async def test_the_coordinator_assigns_ticked_rows_in_one_step(app: FastAPI) -> None:
+    corpus = await fill(app, count=8)
+    client, _ = await signed_in_browser(app, corpus.coordinator.role)
+    page = await client.get("/recommendations", params={"q": "酷刑"})
+    form = {"csrf_token": csrf_token(page), "list_query": "q=%E9%85%B7%E5%88%91",
+            "operation": "assign", "institution_id": str(corpus.ministry_id), "role": "support",
+            "due_date": "2027-06-30", "focal_point_id": str(corpus.focal_point.id)}  # fmt: skip
+    nothing = await client.post("/recommendations/bulk", data=form)
+    assert nothing.status_code == 422
+    assert "Tick at least one recommendation." in nothing.text
+    bad_date = await client.post(
+        "/recommendations/bulk", data={**form, "ids": corpus.torture_ids, "due_date": "30/06/27"}
+    )
+    assert bad_date.status_code == 422
+    assert 'id="f-due_date-error"' in bad_date.text
+    assert 'value="30/06/27"' in bad_date.text  # what was typed is kept
+    assert bad_date.text.count(" checked>") >= 2  # so are the ticks
+    done = await client.post("/recommendations/bulk", data={**form, "ids": corpus.torture_ids})
+    assert done.status_code == 303
+    assert done.headers["location"] == "/recommendations?q=%E9%85%B7%E5%88%91"
+    after = await client.get(done.headers["location"])
+    assert "Recommendations assigned: 2." in after.text
+    async with app.state.sessionmaker() as db:
+        assigned = (
+            await db.scalars(
+                select(Assignment.recommendation_id).where(
+                    Assignment.institution_id == corpus.ministry_id
+                )
+            )
+        ).all()
+    assert {str(i) for i in assigned} == set(corpus.torture_ids)
+    await client.aclose()
