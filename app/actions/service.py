@@ -20,14 +20,14 @@ from app.models.cluster import ClusterRecommendation
 from app.models.institution import Institution
 from app.models.recommendation import Recommendation
 from app.models.user import Role
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
 from app.planning.access import require_assigned
 from app.planning.references import require_existing
 from app.planning.status import refresh_status
 
 BY_DUE_DATE = KeysetOrder[Action](
     name="actions", columns=[Action.created_at, Action.id], descending=False,
-    key=lambda a: [a.created_at, a.id], parsers=[dt.datetime.fromisoformat, uuid.UUID],
+    key=lambda a: [a.created_at, a.id], parsers=[cursor_timestamp, cursor_uuid],
 )  # fmt: skip
 _STATUS_ONLY = {"status"}
 

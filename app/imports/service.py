@@ -39,7 +39,7 @@ from app.imports.writer import write_batch
 from app.models.base import utcnow
 from app.models.import_job import ImportJob, JobStatus
 from app.models.user import User
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
 
 logger = logging.getLogger("rectrack.imports")
 
@@ -55,7 +55,7 @@ _LANG_IN_NAME = re.compile(r"[-_.](en|fr|es|ar|ru|zh)\.(json|xlsx|csv)$", re.IGN
 
 NEWEST_FIRST = KeysetOrder[ImportJob](
     name="imports", columns=[ImportJob.created_at, ImportJob.id], descending=True,
-    key=lambda j: [j.created_at, j.id], parsers=[dt.datetime.fromisoformat, uuid.UUID],
+    key=lambda j: [j.created_at, j.id], parsers=[cursor_timestamp, cursor_uuid],
 )  # fmt: skip
 
 Progress = Callable[[ImportJob], Awaitable[None] | None]

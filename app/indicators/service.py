@@ -17,17 +17,17 @@ from app.models.action import Action, ActionRecommendation
 from app.models.base import utcnow
 from app.models.indicator import Indicator, IndicatorAction, IndicatorRecommendation, Measurement
 from app.models.recommendation import Recommendation
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_date, cursor_text, cursor_uuid, paginate
 from app.planning.access import require_assigned
 from app.planning.references import require_existing
 
 BY_NAME = KeysetOrder[Indicator](
     name="indicators", columns=[Indicator.name, Indicator.id], descending=False,
-    key=lambda i: [i.name, i.id], parsers=[str, uuid.UUID],
+    key=lambda i: [i.name, i.id], parsers=[cursor_text, cursor_uuid],
 )  # fmt: skip
 BY_DATE = KeysetOrder[Measurement](
     name="measurements", columns=[Measurement.date, Measurement.id], descending=False,
-    key=lambda m: [m.date, m.id], parsers=[dt.date.fromisoformat, uuid.UUID],
+    key=lambda m: [m.date, m.id], parsers=[cursor_date, cursor_uuid],
 )  # fmt: skip
 Links = tuple[list[uuid.UUID], list[uuid.UUID]]
 
