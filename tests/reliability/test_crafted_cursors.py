@@ -6,6 +6,7 @@ A cursor is opaque base64 of JSON, so anyone can write one: numbers too large fo
 
 import base64
 import uuid
+from typing import Any
 
 import pytest
 from httpx import AsyncClient
@@ -36,7 +37,7 @@ def craft(order: str, *values: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _orders() -> list[KeysetOrder[object]]:
+def _orders() -> list[KeysetOrder[Any]]:
     from app.actions.service import BY_DUE_DATE
     from app.api_tokens.service import NEWEST_FIRST as TOKENS
     from app.assignments.service import BY_CREATION
@@ -50,10 +51,11 @@ def _orders() -> list[KeysetOrder[object]]:
     from app.reference import service as reference
     from app.users.service import BY_EMAIL
 
-    fixed = [BY_DUE_DATE, TOKENS, BY_CREATION, AUDIT, CLUSTERS, IMPORTS, BY_DATE, BY_NAME,
-             INSTITUTIONS, UPDATES, BY_EMAIL, reference.GOALS_BY_NUMBER,
-             reference.TARGETS_IN_ORDER, reference.MECHANISMS_BY_CODE,
-             reference.COUNTRIES_BY_ISO3]  # fmt: skip
+    fixed: list[KeysetOrder[Any]] = [
+        BY_DUE_DATE, TOKENS, BY_CREATION, AUDIT, CLUSTERS, IMPORTS, BY_DATE, BY_NAME,
+        INSTITUTIONS, UPDATES, BY_EMAIL, reference.GOALS_BY_NUMBER, reference.TARGETS_IN_ORDER,
+        reference.MECHANISMS_BY_CODE, reference.COUNTRIES_BY_ISO3,
+    ]  # fmt: skip
     return [*fixed, *(_order(sort) for sort in SortName.__args__)]  # type: ignore[attr-defined]
 
 
