@@ -34,7 +34,14 @@ from app.imports.normalize import (
     guess_language,
     normalize,
 )
-from app.imports.readers import FileFormatError, Format, Record, detect_format, read_records
+from app.imports.readers import (
+    FileFormatError,
+    Format,
+    Record,
+    check_workbook,
+    detect_format,
+    read_records,
+)
 from app.imports.writer import write_batch
 from app.models.base import utcnow
 from app.models.import_job import ImportJob, JobStatus
@@ -85,8 +92,10 @@ async def create_job(
     owns_file: bool = False,
 ) -> ImportJob:
     """Queue a job for a file already on disk. Raises FileFormatError for a file of no known
-    format, before anything is queued."""
+    format, or a workbook over the caps (a zip bomb), before anything is queued."""
     fmt = detect_format(stored_path)
+    if fmt == "xlsx":
+        check_workbook(stored_path)
     job = ImportJob(
         id=uuid.uuid4(),
         status=JobStatus.queued,
