@@ -80,6 +80,9 @@ async def start_import(
     except FileFormatError as exc:
         target.unlink(missing_ok=True)
         raise UnprocessableEntity.for_field("body.file", str(exc), "format") from exc
+    except BaseException:
+        target.unlink(missing_ok=True)  # no job will ever read it
+        raise
     worker = getattr(request.app.state, "import_worker", None)
     if worker is not None:
         # After this request commits the job, the worker picks it up without waiting to poll.
