@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     # all of them (claiming is safe) or turn it off and run `rectrack worker` instead.
     import_worker: bool = True
     sql_echo: bool = False
+    # The NMRF's time zone (IANA name): "today" for overdue actions and future-dated
+    # measurements is the date there (DESIGN §7).
+    timezone: str = "UTC"
     # Login (bearer) tokens are short-lived; integrations use API tokens instead.
     access_token_minutes: int = 30
     # Argon2id cost; the defaults follow RFC 9106's second recommended option.
@@ -51,6 +55,17 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return async_scheme + url[len(plain) :]
         return url
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {name!r}; use an IANA name such as Pacific/Apia"
+            ) from exc
+        return name
 
     @model_validator(mode="after")
     def refuse_default_secret_outside_development(self) -> "Settings":

@@ -17,6 +17,7 @@ from app.assignments.router import router as assignments_router
 from app.audit.router import router as audit_router
 from app.auth.dependencies import current_principal
 from app.auth.router import router as auth_router
+from app.clock import use_timezone
 from app.clusters.router import router as clusters_router
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
@@ -55,6 +56,7 @@ class RectrackApp(FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    use_timezone(settings.timezone)
     engine = create_engine(settings)
 
     @asynccontextmanager

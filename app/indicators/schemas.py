@@ -51,6 +51,13 @@ class MeasurementCreate(RequestBody):
     source: LongText | None = None
 
 
+class MeasurementUpdate(RequestBody):
+    date: IsoDate | None = None
+    value: Number | None = None
+    note: LongText | None = None
+    source: LongText | None = None
+
+
 class MeasurementRead(BaseModel):
     id: uuid.UUID
     indicator_id: uuid.UUID
@@ -60,6 +67,8 @@ class MeasurementRead(BaseModel):
     source: str | None
     created_by_id: uuid.UUID | None
     created_at: dt.datetime
+    updated_at: dt.datetime | None
+    version: int
 
     @classmethod
     def build(cls, measurement: Measurement) -> "MeasurementRead":
