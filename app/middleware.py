@@ -1,6 +1,6 @@
 """ASGI middleware: request size limit, URLs without NUL, security headers on every response."""
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import FieldProblem, PayloadTooLarge, UnprocessableEntity, problem_response
@@ -43,13 +43,9 @@ class BodySizeLimit:
             return
         is_upload = str(scope.get("path", "")).startswith(self.upload_paths)
         limit = self.max_upload_bytes if is_upload else self.max_bytes
-        detail = f"The request body is larger than {limit} bytes."
-        too_large = problem_response(
-            413, PayloadTooLarge.title, detail, slug=PayloadTooLarge.slug, headers=CLOSE
-        )
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await too_large(scope, receive, send)
+            await _too_large(limit)(scope, receive, send)
             return
         received = 0
         cut_off = False
@@ -62,7 +58,7 @@ class BodySizeLimit:
                 received += len(message.get("body", b""))
                 if received > limit:
                     cut_off = True
-                    raise PayloadTooLarge(detail)
+                    raise PayloadTooLarge(_too_large_detail(limit))
             return message
 
         async def send_or_refuse(message: Message) -> None:
@@ -71,7 +67,7 @@ class BodySizeLimit:
                 await send(message)
             elif message["type"] == "http.response.start" and not answered:
                 answered = True
-                await _send_whole(too_large, send)
+                await _send_whole(_too_large(limit), send)
 
         try:
             await self.app(scope, limited_receive, send_or_refuse)
@@ -79,7 +75,18 @@ class BodySizeLimit:
             if not cut_off:
                 raise
         if cut_off and not answered:
-            await _send_whole(too_large, send)
+            await _send_whole(_too_large(limit), send)
+
+
+def _too_large_detail(limit: int) -> str:
+    return f"The request body is larger than {limit} bytes."
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return problem_response(
+        413, PayloadTooLarge.title, _too_large_detail(limit), slug=PayloadTooLarge.slug,
+        headers=CLOSE,
+    )  # fmt: skip
 
 
 async def _send_whole(response: Response, send: Send) -> None:
@@ -120,6 +127,10 @@ class NulInUrl:
         await self.app(scope, receive, send)
 
 
+_OVER_HTTP = (*SECURITY_HEADERS, (CSP, API_CSP))
+_OVER_HTTPS = (*_OVER_HTTP, HSTS)
+
+
 class SecurityHeaders:
     """The same headers on every response, errors and 500s included (app.main puts this
     outside Starlette's error middleware); HSTS on what came over HTTPS, as the proxy headers
@@ -132,9 +143,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = [*SECURITY_HEADERS, (CSP, API_CSP)]
-        if scope.get("scheme") == "https":
-            extra.append(HSTS)
+        extra = _OVER_HTTPS if scope.get("scheme") == "https" else _OVER_HTTP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
