@@ -6,8 +6,17 @@ import sys
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
-from app.config import PROJECT_ROOT, get_settings
+from app.config import PROJECT_ROOT, Settings, get_settings, settings_problem
+
+
+def _settings() -> Settings:
+    """The settings, or a one-line message and exit status 1 (a weak RECTRACK_SECRET_KEY…)."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        raise click.ClickException(settings_problem(exc)) from exc
 
 
 @click.group()
@@ -25,7 +34,7 @@ def db_upgrade() -> None:
     """Migrate the database (RECTRACK_DATABASE_URL) to the latest schema."""
     from app.migrations import upgrade_to_head
 
-    upgrade_to_head(get_settings().database_url)
+    upgrade_to_head(_settings().database_url)
     click.echo("database is at the latest migration")
 
 
@@ -36,7 +45,7 @@ def db_backup(destination: Path) -> None:
     from app.backup import BackupError, backup_sqlite
 
     try:
-        pages = backup_sqlite(get_settings().database_url, destination)
+        pages = backup_sqlite(_settings().database_url, destination)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"backed up {pages} pages to {destination}")
@@ -49,7 +58,7 @@ def db_retally() -> None:
     from app.db import create_engine, create_sessionmaker
     from app.progress.tally import recount_tally
 
-    settings = get_settings()
+    settings = _settings()
 
     async def run() -> int:
         engine = create_engine(settings)
@@ -68,7 +77,7 @@ def seed() -> None:
     from app.db import create_engine, create_sessionmaker
     from app.reference.seed import seed_reference_data
 
-    settings = get_settings()
+    settings = _settings()
 
     async def run() -> dict[str, int]:
         engine = create_engine(settings)
@@ -111,7 +120,7 @@ def create_user(
         )  # fmt: skip
     except ValidationError as exc:
         raise click.ClickException(str(exc)) from exc
-    settings = get_settings()
+    settings = _settings()
 
     async def run() -> str:
         engine = create_engine(settings)
@@ -130,6 +139,33 @@ def create_user(
     click.echo(f"created {role} {data.email} ({user_id})")
 
 
+@main.command()
+@click.argument("email")
+def unlock(email: str) -> None:
+    """Forget the failed logins on the account EMAIL, from every address (a lock-out's end)."""
+    from app.db import create_engine, create_sessionmaker
+    from app.errors import AppError
+    from app.users.service import unlock as clear
+    from app.users.service import user_by_email
+
+    settings = _settings()
+
+    async def run() -> int:
+        engine = create_engine(settings)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                user = await user_by_email(session, email)
+                return await clear(session, user, None, actor_label="cli")
+        finally:
+            await engine.dispose()
+
+    try:
+        cleared = asyncio.run(run())
+    except AppError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"unlocked {email.strip().lower()}: {cleared} failed logins forgotten")
+
+
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--country", multiple=True, help="Keep only records about this State (ISO3).")
@@ -145,7 +181,7 @@ def import_files(
     from app.imports.readers import FileFormatError
     from app.models.import_job import ImportJob, JobStatus
 
-    settings = get_settings()
+    settings = _settings()
 
     async def run(path: Path) -> ImportJob:
         engine = create_engine(settings)
@@ -198,7 +234,7 @@ def worker() -> None:
     from app.imports.worker import ImportWorker
 
     async def run() -> None:
-        engine = create_engine(get_settings())
+        engine = create_engine(_settings())
         try:
             await ImportWorker(create_sessionmaker(engine)).run_forever()
         finally:
@@ -213,14 +249,22 @@ def worker() -> None:
 @click.option("--workers", default=1, show_default=True, type=int)
 @click.option(
     "--forwarded-allow-ips",
-    default="127.0.0.1",
-    show_default=True,
-    help="Proxies whose X-Forwarded-For is trusted, so that login limits count real clients.",
+    default=None,
+    help="The reverse proxies whose X-Forwarded-For is trusted, so that login limits count real "
+    "clients (default: RECTRACK_FORWARDED_ALLOW_IPS, else 127.0.0.1).",
 )
-def serve(host: str, port: int, workers: int, forwarded_allow_ips: str) -> None:
+def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None) -> None:
     """Serve the API."""
     import uvicorn
 
+    from app.secret_key import SecretKeyError, with_secret_key
+
+    settings = _settings()
+    try:
+        # Made (or checked) once here, before the workers start, so that they all read one key.
+        with_secret_key(settings)
+    except SecretKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -228,7 +272,7 @@ def serve(host: str, port: int, workers: int, forwarded_allow_ips: str) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
+        forwarded_allow_ips=forwarded_allow_ips or settings.forwarded_allow_ips,
     )
 
 
@@ -256,7 +300,6 @@ def openapi(write: bool) -> None:
 def permissions(write: bool) -> None:
     """The permission matrix, derived from the routes."""
     from app.auth.matrix import BEGIN, END, matrix_markdown, permission_matrix
-    from app.config import Settings
     from app.main import create_app
 
     app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))

@@ -5,19 +5,45 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from zxcvbn import zxcvbn
 
-DEVELOPMENT_SECRET = "development-only-secret-do-not-deploy"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_SECRET_KEY_LENGTH = 32
+# zxcvbn's estimate of the guesses a key needs, as a power of ten: 10^28 is about 93 bits. A
+# random key of 32 hex characters scores about 31; a phrase of common words far less.
+_MIN_SECRET_KEY_GUESSES_LOG10 = 28
+HOW_TO_MAKE_A_KEY = (
+    "make one with `openssl rand -hex 32` or "
+    "`python3 -c 'import secrets; print(secrets.token_hex(32))'`"
+)
+
+
+def weak_key_reason(key: str) -> str | None:
+    """Why a signing key is too weak to use, or None."""
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"it has {len(key)} characters, fewer than {MIN_SECRET_KEY_LENGTH}"
+    # zxcvbn sees repeats, keyboard runs, sequences and words; it reads at most 72 characters.
+    if zxcvbn(key[:72])["guesses_log10"] < _MIN_SECRET_KEY_GUESSES_LOG10:
+        return "it is easy to guess (words, repeats or sequences)"
+    return None
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RECTRACK_", env_file=".env", extra="ignore")
 
+    # production: the signing key must be given (RECTRACK_SECRET_KEY or a key file in the data
+    # directory); it is never generated, since a key generated inside a container or on one of
+    # several hosts would differ between them and change on a rebuild. development and test
+    # generate one on first run.
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./rectrack.db"
-    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    # Signs login tokens and encrypts second-factor secrets. No default: see app/secret_key.py.
+    secret_key: SecretStr | None = None
+    # Where a generated signing key is kept (file `secret_key`, mode 0600); by default the
+    # SQLite file's directory, else the working directory.
+    data_dir: Path | None = None
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     cors_origins: list[str] = []
     # Bodies larger than this are refused with 413 before they are parsed; uploads to
@@ -34,14 +60,30 @@ class Settings(BaseSettings):
     # The NMRF's time zone (IANA name): "today" for overdue actions and future-dated
     # measurements is the date there (DESIGN §7).
     timezone: str = "UTC"
+    # The reverse proxies whose X-Forwarded-For names the client (`rectrack serve`): the login
+    # limits count client addresses, so this must name the proxy exactly.
+    forwarded_allow_ips: str = "127.0.0.1"
     # Login (bearer) tokens are short-lived; integrations use API tokens instead.
     access_token_minutes: int = 30
     # Argon2id cost; the defaults follow RFC 9106's second recommended option.
     password_time_cost: int = 3
     password_memory_kib: int = 65536
+    # Failed logins (docs/security.md): a limit per account and client address and one per
+    # client address, in login_window_minutes; and, past login_failures_per_account failures on
+    # an account from anywhere in login_account_window_hours, a delay between its attempts
+    # that doubles with each failure. An address the account signed in from within
+    # login_known_address_days is spared the last two.
     login_window_minutes: int = 15
-    login_failures_per_account: int = 10
-    login_failures_per_client: int = 50
+    login_failures_per_account_and_client: int = 10
+    login_failures_per_client: int = 100
+    login_account_window_hours: int = 24
+    login_failures_per_account: int = 20
+    login_max_delay_seconds: int = 300
+    login_known_address_days: int = 30
+    # Admins and coordinators must sign in with a second factor (TOTP).
+    require_2fa: bool = False
+    # How long an admin's password-reset token stays usable.
+    password_reset_hours: int = 24
 
     @field_validator("database_url")
     @classmethod
@@ -67,19 +109,24 @@ class Settings(BaseSettings):
             ) from exc
         return name
 
-    @model_validator(mode="after")
-    def refuse_default_secret_outside_development(self) -> "Settings":
-        secret = self.secret_key.get_secret_value()
-        if self.environment != "development" and (secret == DEVELOPMENT_SECRET or len(secret) < 32):
-            raise ValueError(
-                "RECTRACK_SECRET_KEY must be set to a random value of at least 32 characters "
-                f"when RECTRACK_ENVIRONMENT={self.environment}"
-            )
-        return self
+    @field_validator("secret_key")
+    @classmethod
+    def refuse_weak_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None and (reason := weak_key_reason(key.get_secret_value())):
+            raise ValueError(f"RECTRACK_SECRET_KEY is too weak: {reason}; {HOW_TO_MAKE_A_KEY}")
+        return key
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """A settings error in one line, for the command line."""
+    first = exc.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    where = ".".join(str(part) for part in first["loc"])
+    return message if message.startswith("RECTRACK_") else f"RECTRACK_{where.upper()}: {message}"
 
 
 @lru_cache

@@ -31,10 +31,13 @@ from app.institutions.router import router as institutions_router
 from app.middleware import BodySizeLimit, NulInUrl, SecurityHeaders
 from app.migrations import head_revision
 from app.openapi import build_openapi
+from app.password_resets.router import router as password_resets_router
 from app.progress.router import router as progress_router
 from app.progress_updates.router import router as progress_updates_router
 from app.recommendations.router import router as recommendations_router
 from app.reference.router import router as reference_router
+from app.secret_key import with_secret_key
+from app.two_factor.router import router as two_factor_router
 from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -54,10 +57,22 @@ class RectrackApp(FastAPI):
         return SecurityHeaders(super().build_middleware_stack())
 
 
+def bind_settings(app: FastAPI, settings: Settings) -> None:
+    """Give the app its settings and a database engine for them.
+
+    Everything the app does at request time reads these from `app.state`, so one app object can
+    serve with other settings (the tests build the app once and bind each test's database).
+    """
+    # No usable signing key stops start-up here (SecretKeyError): see app/secret_key.py.
+    settings = with_secret_key(settings)
+    app.state.settings = settings
+    app.state.engine = create_engine(settings)
+    app.state.sessionmaker = create_sessionmaker(app.state.engine)
+    use_timezone(settings.timezone)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    use_timezone(settings.timezone)
-    engine = create_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # 100-130 ms every few hundred (bench/README.md).
         gc.freeze()
         worker_task = None
-        if settings.import_worker:
+        if app.state.settings.import_worker:
             app.state.import_worker = ImportWorker(app.state.sessionmaker)
             worker_task = asyncio.create_task(app.state.import_worker.run_forever())
         yield
@@ -74,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker_task
-        await engine.dispose()
+        await app.state.engine.dispose()
 
     app = RectrackApp(
         title="rectrack",
@@ -84,9 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    bind_settings(app, settings)
     app.state.head_revision = head_revision()
 
     install_error_handlers(app)
@@ -114,6 +127,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recommendations_router,
         institutions_router,
         users_router,
+        two_factor_router,
+        password_resets_router,
         api_tokens_router,
         audit_router,
         imports_router,

@@ -14,6 +14,7 @@ RECTRACK_TEST_POSTGRES_URL (default: the local server); the scratch database is 
 import argparse
 import asyncio
 import os
+import secrets
 import statistics
 import tempfile
 import time
@@ -26,6 +27,7 @@ from typing import Any
 
 import asyncpg
 from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -215,7 +217,9 @@ async def timed_sql(connection: asyncpg.Connection, scenario: Scenario, runs: in
 
 
 async def measure(url: str, runs: int) -> None:
-    app = create_app(Settings(database_url=url, import_worker=False))
+    # A key of its own: a run must not leave a generated key file behind.
+    key = SecretStr(secrets.token_hex(32))
+    app = create_app(Settings(database_url=url, import_worker=False, secret_key=key))
     is_postgres = url.startswith("postgresql")
     raw = await asyncpg.connect(_dsn(url)) if is_postgres else None
     print(f"{'scenario':32} {'API p50':>8} {'p99':>8} {'SQL p50':>8} {'p99':>8} {'API/SQL':>8}")

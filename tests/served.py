@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -14,13 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 
 from app.config import Settings
 from app.main import create_app
 from app.models.user import Role
 from tests.accounts import bearer, make_user
-from tests.conftest import clear_data
+from tests.conftest import clear_data, settings_for_test
 
 
 @dataclass
@@ -42,17 +40,11 @@ def _free_port() -> int:
 
 
 def served_settings(database_url: str, workdir: Path) -> Settings:
-    return Settings(
-        database_url=database_url,
-        environment="test",
-        secret_key=SecretStr(secrets.token_urlsafe(32)),
-        password_time_cost=1,
-        password_memory_kib=1024,
-        import_dir=workdir / "uploads",
-    )
+    return settings_for_test(database_url, workdir)
 
 
 def _environment(settings: Settings) -> dict[str, str]:
+    assert settings.secret_key is not None
     return {
         **os.environ,
         "RECTRACK_DATABASE_URL": settings.database_url,

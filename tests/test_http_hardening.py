@@ -4,8 +4,6 @@ CDN, 413 for chunked bodies over the limit, and SQL logs without bound values.""
 import logging
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import cast
 
 import pytest
 from fastapi import FastAPI
@@ -14,8 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.docs_page import ASSETS
-from app.middleware import BodySizeLimit
-from tests.conftest import ClientFactory
+from app.main import create_app
+from app.models.user import Role
+from tests.accounts import bearer, make_user
 from tests.problems import assert_problem
 
 HEADERS = {
@@ -31,13 +30,16 @@ def _assert_security_headers(headers: dict[str, str] | object) -> None:
     assert "frame-ancestors 'none'" in headers["content-security-policy"]  # type: ignore[index]
 
 
-async def test_a_500_carries_the_security_headers(app: FastAPI, make_client: ClientFactory) -> None:
+async def test_a_500_carries_the_security_headers(app: FastAPI) -> None:
     async def explode() -> None:
         raise RuntimeError("a bug")
 
-    app.add_api_route("/explode", explode)
-    root = await make_client(base="")
-    response = await root.get("/explode")
+    own = create_app(app.state.settings)  # a route of its own: not on the shared app
+    own.add_api_route("/explode", explode)
+    transport = ASGITransport(app=own, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/explode")
+    await own.state.engine.dispose()
     assert_problem(response, 500)
     _assert_security_headers(response.headers)
     assert "a bug" not in response.text
@@ -87,10 +89,7 @@ async def test_a_chunked_json_body_over_the_limit_is_413(client: AsyncClient) ->
     assert response.headers["connection"] == "close"
 
 
-async def test_a_chunked_upload_over_the_limit_is_413(
-    app: FastAPI, client: AsyncClient, tmp_path: Path
-) -> None:
-    app.state.settings.import_dir = tmp_path / "uploads"
+async def test_a_chunked_upload_over_the_limit_is_413(app: FastAPI) -> None:
     limit = 1024 * 1024
     boundary = "b0undary"
     head = (
@@ -103,17 +102,21 @@ async def test_a_chunked_upload_over_the_limit_is_413(
         async for chunk in _chunks(2 * limit):
             yield chunk
 
-    # The limit is the middleware's: rebuild the stack with a small one.
-    (size_limit,) = [m for m in app.user_middleware if cast(object, m.cls) is BodySizeLimit]
-    size_limit.kwargs["max_upload_bytes"] = limit
-    app.middleware_stack = None
-    response = await client.post(
-        "/imports",
-        content=body(),
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-    )
-    assert_problem(response, 413)
-    assert (await client.get("/imports")).json()["items"] == []
+    # The limit is the middleware's, set when the app is built: an app of its own.
+    own = create_app(app.state.settings.model_copy(update={"max_upload_bytes": limit}))
+    headers = bearer(own, await make_user(own, Role.coordinator))
+    transport = ASGITransport(app=own, raise_app_exceptions=False)
+    async with AsyncClient(
+        transport=transport, base_url="http://test/api/v1", headers=headers
+    ) as client:
+        response = await client.post(
+            "/imports",
+            content=body(),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert_problem(response, 413)
+        assert (await client.get("/imports")).json()["items"] == []
+    await own.state.engine.dispose()
     assert not app.state.settings.import_dir.exists()
 
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api_tokens.schemas import ApiTokenCreate
@@ -71,3 +71,22 @@ async def revoke_token(session: AsyncSession, token_id: uuid.UUID, actor: Princi
             session, actor, "revoke", "api_token", str(token.id),
             {"revoked_at": {"before": None, "after": token.revoked_at.isoformat()}},
         )  # fmt: skip
+
+
+async def revoke_all(session: AsyncSession, user_id: uuid.UUID, actor: Principal | None) -> int:
+    """Revoke every live token of the user (a deactivation, or a password change that asks for
+    it); answers how many."""
+    now = utcnow()
+    revoked = await session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    count = int(revoked.rowcount)  # type: ignore[attr-defined]
+    if count:
+        await record_event(
+            session, actor, "revoke_api_tokens", "user", str(user_id),
+            {"api_tokens_revoked": {"before": None, "after": count}},
+        )  # fmt: skip
+    return count

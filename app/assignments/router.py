@@ -14,7 +14,7 @@ from app.assignments.schemas import (
     AssignmentRead,
     AssignmentUpdate,
 )
-from app.auth.dependencies import requires
+from app.auth.dependencies import CurrentPrincipal, requires
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.db import SessionDep
@@ -32,6 +32,7 @@ Planner = Annotated[Principal, requires(Permission.plan)]
 @router.get("/assignments", summary="List assignments")
 async def list_assignments(
     session: SessionDep,
+    principal: CurrentPrincipal,
     page: PageParamsDep,
     recommendation_id: uuid.UUID | None = None,
     institution_id: uuid.UUID | None = None,
@@ -43,9 +44,8 @@ async def list_assignments(
         session, recommendation_id=recommendation_id, institution_id=institution_id,
         focal_point_id=focal_point_id, role=role, due_before=due_before, params=page,
     )  # fmt: skip
-    return Page(
-        items=[AssignmentRead.build(a) for a in found], next_cursor=next_cursor, total=total
-    )
+    items = [AssignmentRead.build(a).seen_by(principal) for a in found]
+    return Page(items=items, next_cursor=next_cursor, total=total)
 
 
 @router.get(
@@ -54,15 +54,14 @@ async def list_assignments(
     responses=problem_responses(404),
 )
 async def recommendation_assignments(
-    session: SessionDep, rec: RecommendationDep, page: PageParamsDep
+    session: SessionDep, principal: CurrentPrincipal, rec: RecommendationDep, page: PageParamsDep
 ) -> Page[AssignmentRead]:
     found, next_cursor, total = await service.list_assignments(
         session, recommendation_id=rec.id, institution_id=None, focal_point_id=None,
         role=None, due_before=None, params=page,
     )  # fmt: skip
-    return Page(
-        items=[AssignmentRead.build(a) for a in found], next_cursor=next_cursor, total=total
-    )
+    items = [AssignmentRead.build(a).seen_by(principal) for a in found]
+    return Page(items=items, next_cursor=next_cursor, total=total)
 
 
 @router.post(
@@ -98,9 +97,11 @@ async def bulk_assign(
 @router.get(
     "/assignments/{assignment_id:uuid}", summary="One assignment", responses=problem_responses(404)
 )
-async def get_assignment(assignment: AssignmentDep, response: Response) -> AssignmentRead:
+async def get_assignment(
+    assignment: AssignmentDep, principal: CurrentPrincipal, response: Response
+) -> AssignmentRead:
     response.headers["ETag"] = etag_for(assignment.version)
-    return AssignmentRead.build(assignment)
+    return AssignmentRead.build(assignment).seen_by(principal)
 
 
 @router.patch(

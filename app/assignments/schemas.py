@@ -4,6 +4,7 @@ from typing import Self
 
 from pydantic import BaseModel, Field, model_validator
 
+from app.auth.visibility import ShowsUsers, UserRef
 from app.clusters.schemas import RecommendationIds
 from app.json_types import IsoDate, RequestBody
 from app.models.assignment import Assignment, AssignmentRole
@@ -45,14 +46,14 @@ class AssignmentBulkResult(BaseModel):
     assignment_ids: list[uuid.UUID] = Field(description="One per recommendation, in the order sent")
 
 
-class AssignmentRead(BaseModel):
+class AssignmentRead(ShowsUsers):
     id: uuid.UUID
     recommendation_id: uuid.UUID
     institution_id: uuid.UUID
     role: AssignmentRole
     start_date: dt.date | None
     due_date: dt.date | None
-    focal_point_id: uuid.UUID | None
+    focal_point_id: UserRef
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int

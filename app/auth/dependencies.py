@@ -28,8 +28,14 @@ async def current_principal(
     request: Request, session: SessionDep, token: Annotated[str | None, Depends(bearer_token)]
 ) -> Principal | None:
     """The caller, or None when anonymous. Credentials that do not check out are a 401, never
-    a silent fall back to anonymous access."""
+    a silent fall back to anonymous access: that holds for another scheme (Basic, Digest…) or
+    an empty one too, which the OAuth2 helper would read as no credentials at all."""
     if token is None:
+        if request.headers.get("authorization") is not None:
+            raise Unauthorized(
+                "Send credentials as `Authorization: Bearer <token>`; no other scheme is taken.",
+                headers=_CHALLENGE,
+            )
         return None
     client = client_address(request)
     if token.startswith(API_TOKEN_PREFIX):
@@ -54,6 +60,11 @@ def authorize(principal: Principal | None, permission: Permission) -> Principal:
     if principal is None:
         raise Unauthorized("Sign in or send an API token to do this.", headers=_CHALLENGE)
     if not principal.can(permission):
+        if principal.must_enrol:
+            raise Forbidden(
+                "Your role signs in with a second factor: enrol one (POST "
+                "/api/v1/users/me/two-factor), then sign in again with a code."
+            )
         raise Forbidden(f"Your role ({principal.role}) does not allow this ({permission}).")
     return principal
 

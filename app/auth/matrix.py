@@ -22,6 +22,7 @@ CALLERS = (
     "admin",
     "read token",
     "write token",
+    "admin write token",
 )
 WRITE_TOKEN_OWNER = Role.coordinator
 
@@ -48,6 +49,8 @@ def _allowed(permission: Permission | None) -> dict[str, bool]:
         **by_role,
         "read token": token_ok and permission in ROLE_PERMISSIONS[Role.viewer],
         "write token": token_ok and permission in ROLE_PERMISSIONS[WRITE_TOKEN_OWNER],
+        # The most a leaked token can do: an admin's write token.
+        "admin write token": token_ok and permission in ROLE_PERMISSIONS[Role.admin],
     }
 
 

@@ -15,6 +15,7 @@ class Permission(enum.StrEnum):
     read_audit = "read_audit"
     read_account = "read_account"
     change_own_password = "change_own_password"
+    manage_own_second_factor = "manage_own_second_factor"
     run_imports = "run_imports"
     plan = "plan"
     report_progress = "report_progress"
@@ -26,6 +27,7 @@ _EVERY_SIGNED_IN = {
     Permission.read_account,
     Permission.change_own_password,
     Permission.manage_own_api_tokens,
+    Permission.manage_own_second_factor,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -48,6 +50,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
 }
 
-# An API token may never mint or revoke tokens or change the password, whatever its owner's role:
-# a leaked token must not be able to outlive its revocation or take over the account.
-SIGNED_IN_ONLY = frozenset({Permission.manage_own_api_tokens, Permission.change_own_password})
+# An API token may never mint or revoke tokens, change a password or a second factor, or create
+# or change accounts, whatever its owner's role: a leaked token must not be able to outlive its
+# revocation (say, through a backdoor account it made) or take over an account.
+SIGNED_IN_ONLY = frozenset(
+    {
+        Permission.manage_own_api_tokens,
+        Permission.change_own_password,
+        Permission.manage_own_second_factor,
+        Permission.write_users,
+    }
+)
+
+# With RECTRACK_REQUIRE_2FA, an admin or coordinator signed in without a second factor may do
+# this much only: see the account, enrol a second factor (and change the password).
+ENROLMENT_ONLY = frozenset(
+    {Permission.read_account, Permission.manage_own_second_factor, Permission.change_own_password}
+)
+ROLES_NEEDING_2FA = frozenset({Role.admin, Role.coordinator})

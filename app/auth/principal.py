@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-from app.auth.permissions import ROLE_PERMISSIONS, SIGNED_IN_ONLY, Permission
+from app.auth.permissions import ENROLMENT_ONLY, ROLE_PERMISSIONS, SIGNED_IN_ONLY, Permission
 from app.models.user import Role, User
 
 
@@ -14,9 +14,13 @@ class Principal:
     role: Role
     api_token_id: uuid.UUID | None
     client: str | None
+    # Signed in without a second factor where RECTRACK_REQUIRE_2FA asks for one: may only enrol.
+    must_enrol: bool = False
 
     def can(self, permission: Permission) -> bool:
         if self.api_token_id is not None and permission in SIGNED_IN_ONLY:
+            return False
+        if self.must_enrol and permission not in ENROLMENT_ONLY:
             return False
         return permission in ROLE_PERMISSIONS[self.role]
 

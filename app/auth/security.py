@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
 from app.config import Settings
+from app.secret_key import derived_key
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -64,7 +65,17 @@ def password_problems(password: str, *, email: str, name: str) -> list[str]:
     return []
 
 
-def issue_access_token(user_id: uuid.UUID, session_version: int, settings: Settings) -> str:
+# How the person proved who they are (RFC 8176): a password, and maybe a one-time code.
+PASSWORD_ONLY, WITH_SECOND_FACTOR = ["pwd"], ["pwd", "otp"]
+
+
+def _signing_key(settings: Settings) -> bytes:
+    return derived_key(settings, "login tokens")
+
+
+def issue_access_token(
+    user_id: uuid.UUID, session_version: int, settings: Settings, *, second_factor: bool = False
+) -> str:
     now = dt.datetime.now(dt.UTC)
     claims = {
         "sub": str(user_id),
@@ -72,21 +83,27 @@ def issue_access_token(user_id: uuid.UUID, session_version: int, settings: Setti
         "iat": now,
         "exp": now + dt.timedelta(minutes=settings.access_token_minutes),
         "typ": "access",
+        "amr": WITH_SECOND_FACTOR if second_factor else PASSWORD_ONLY,
     }
-    return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=_JWT_ALGORITHM)
+    return jwt.encode(claims, _signing_key(settings), algorithm=_JWT_ALGORITHM)
 
 
 def decode_access_token(token: str, settings: Settings) -> dict[str, Any] | None:
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
-            settings.secret_key.get_secret_value(),
+            _signing_key(settings),
             algorithms=[_JWT_ALGORITHM],
             options={"require": ["sub", "exp", "iat", "sv"]},
         )
     except jwt.PyJWTError:
         return None
     return claims if claims.get("typ") == "access" else None
+
+
+def used_second_factor(claims: dict[str, Any]) -> bool:
+    methods = claims.get("amr")
+    return isinstance(methods, list) and "otp" in methods
 
 
 @dataclass(frozen=True)
@@ -98,12 +115,18 @@ class NewApiToken:
 
 def new_api_token() -> NewApiToken:
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    return NewApiToken(secret, secret[:_LOOKUP_LENGTH], hash_api_token(secret))
+    return NewApiToken(secret, secret[:_LOOKUP_LENGTH], hash_token(secret))
 
 
-def hash_api_token(secret: str) -> str:
-    # The secret has 256 bits of entropy: a fast hash is enough, unlike for passwords.
+def hash_token(secret: str) -> str:
+    # API and reset tokens have 256 bits of entropy: a fast hash is enough, unlike for passwords.
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_reset_token() -> tuple[str, str]:
+    """A password-reset token (256 bits) and the hash that is kept of it."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
 
 
 def api_token_lookup_prefix(secret: str) -> str | None:
@@ -113,4 +136,4 @@ def api_token_lookup_prefix(secret: str) -> str | None:
 
 
 def same_secret(expected_hash: str, presented: str) -> bool:
-    return secrets.compare_digest(expected_hash, hash_api_token(presented))
+    return secrets.compare_digest(expected_hash, hash_token(presented))

@@ -1,28 +1,60 @@
-"""Checking credentials, and limiting and recording failed logins."""
+"""Checking credentials: signing in (for the API and, later, the web form), tokens, and asking
+a signed-in person for their password or code again. Failures are limited (app.auth.limits)."""
 
 import datetime as dt
-import math
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from app.audit.service import record_event
+from app.auth import limits
+from app.auth.permissions import ROLES_NEEDING_2FA
 from app.auth.principal import Principal
 from app.auth.security import (
     api_token_lookup_prefix,
     decode_access_token,
     same_secret,
+    used_second_factor,
     verify_password,
 )
 from app.config import Settings
-from app.errors import TooManyRequests
 from app.models.base import utcnow
-from app.models.user import ApiToken, LoginFailure, Role, TokenScope, User
+from app.models.user import ApiToken, Role, TokenScope, User
+from app.two_factor import service as two_factor
 
 # Recording every use would turn each read into a write; a minute's precision is enough.
 _LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    # Whether a one-time code was checked (the login token says so).
+    second_factor: bool
+
+
+@dataclass(frozen=True)
+class SecondFactorRequired:
+    """The password is right; the account needs a code from its authenticator app too."""
+
+    user: User
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Wrong email, password or code, or a deactivated account: the caller is not told which.
+    With `retry_after`, the attempt was not even checked: too many failures; wait that long."""
+
+    retry_after: int | None = None
+
+
+SignInOutcome = SignedIn | SecondFactorRequired | Refused
+
+
+def must_enrol(user: User, second_factor: bool, settings: Settings) -> bool:
+    return settings.require_2fa and user.role in ROLES_NEEDING_2FA and not second_factor
 
 
 async def principal_from_access_token(
@@ -38,7 +70,8 @@ async def principal_from_access_token(
     user = await session.get(User, user_id)
     if user is None or not user.active or user.session_version != claims["sv"]:
         return None
-    return Principal(user=user, role=user.role, api_token_id=None, client=client)
+    enrol = must_enrol(user, used_second_factor(claims), settings)
+    return Principal(user=user, role=user.role, api_token_id=None, client=client, must_enrol=enrol)
 
 
 async def principal_from_api_token(
@@ -64,71 +97,77 @@ async def principal_from_api_token(
     return Principal(user=user, role=role, api_token_id=token.id, client=client)
 
 
-async def _refuse_if_limited(
-    session: AsyncSession,
-    column: InstrumentedAttribute[str],
-    value: str,
-    limit: int,
+async def _fail(
+    session: AsyncSession, email: str, user: User | None, client: str, what: str,
     settings: Settings,
-) -> None:
-    window = dt.timedelta(minutes=settings.login_window_minutes)
-    now = utcnow()
-    count, oldest = (
-        await session.execute(
-            select(func.count(), func.min(LoginFailure.at)).where(
-                column == value,
-                LoginFailure.at > now - window,
-            )
-        )
-    ).one()
-    if count >= limit:
-        oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)
-        retry_after = max(1, math.ceil((oldest_at + window - now).total_seconds()))
-        raise TooManyRequests(
-            "Too many failed logins. Wait before trying again.",
-            headers={"Retry-After": str(retry_after)},
-        )
+) -> Refused:  # fmt: skip
+    await limits.record_failure(session, email, client, settings)
+    changes = {"email": {"before": None, "after": email}, "factor": {"before": None, "after": what}}
+    await record_event(
+        session, None, "login_failed", "user", str(user.id) if user else None, changes,
+        client=client,
+    )  # fmt: skip
+    return Refused()
 
 
 async def authenticate(
-    session: AsyncSession, email: str, password: str, client: str | None, settings: Settings
-) -> User | None:
-    """The active user with these credentials, or None (then the failure is recorded).
+    session: AsyncSession,
+    email: str,
+    password: str,
+    client: str | None,
+    settings: Settings,
+    *,
+    code: str | None = None,
+) -> SignInOutcome:
+    """Sign in with email, password and, for an account that has one, a second-factor code
+    (six digits from the app, or a recovery code). The one sign-in check, for the API's token
+    endpoint and the workspace's form alike.
 
-    Raises TooManyRequests while the account or the client address is over its limit of
-    failures, whatever the password: a correct guess must not get through a lock-out.
+    While the account or the client address is over its limit of failures the attempt is
+    refused unchecked, whatever the password: a right guess must not get through.
     """
     email = email.strip().lower()
-    client_key = client or "unknown"
-    await _refuse_if_limited(
-        session, LoginFailure.email, email, settings.login_failures_per_account, settings
-    )
-    await _refuse_if_limited(
-        session, LoginFailure.client, client_key, settings.login_failures_per_client, settings
-    )
+    key = limits.client_key(client)
     user = (await session.scalars(select(User).where(User.email == email))).one_or_none()
+    wait = await limits.retry_after(session, email, user, key, settings)
+    if wait is not None:
+        return Refused(retry_after=wait)
     # verify_password spends the same time whether or not the account exists.
     valid = verify_password(user.password_hash if user else None, password, settings)
-    if user is not None and valid and user.active:
-        return user
-    now = utcnow()
-    # Failures older than the window no longer count: drop this account's and this address's,
-    # so that the table holds about one window of failures rather than growing for ever.
-    await session.execute(
-        delete(LoginFailure).where(
-            or_(LoginFailure.email == email, LoginFailure.client == client_key),
-            LoginFailure.at < now - dt.timedelta(minutes=settings.login_window_minutes),
-        )
-    )
-    session.add(LoginFailure(email=email, client=client_key, at=now))
-    await record_event(
-        session,
-        None,
-        "login_failed",
-        "user",
-        str(user.id) if user else None,
-        {"email": {"before": None, "after": email}},
-        client=client,
-    )
-    await session.flush()
-    return None
+    if user is None or not valid or not user.active:
+        return await _fail(session, email, user, key, "password", settings)
+    second_factor = await two_factor.is_enrolled(session, user.id)
+    if second_factor:
+        if not code:
+            return SecondFactorRequired(user)
+        if not await two_factor.take_code(session, user, code, settings):
+            return await _fail(session, email, user, key, "code", settings)
+    await limits.record_success(session, user, key)
+    return SignedIn(user, second_factor=second_factor)
+
+
+async def confirm_password(
+    session: AsyncSession, principal: Principal, password: str, settings: Settings
+) -> Refused | None:
+    """None if `password` is the signed-in person's; else the refusal, counted as a failed
+    login (so that a stolen login token cannot be used to guess the password)."""
+    user, key = principal.user, limits.client_key(principal.client)
+    wait = await limits.retry_after(session, user.email, user, key, settings)
+    if wait is not None:
+        return Refused(retry_after=wait)
+    if verify_password(user.password_hash, password, settings):
+        return None
+    return await _fail(session, user.email, user, key, "password", settings)
+
+
+async def confirm_code(
+    session: AsyncSession, principal: Principal, code: str, settings: Settings
+) -> Refused | None:
+    """As confirm_password, for a second-factor code (which is used up if right)."""
+    user, key = principal.user, limits.client_key(principal.client)
+    wait = await limits.retry_after(session, user.email, user, key, settings)
+    if wait is not None:
+        return Refused(retry_after=wait)
+    if await two_factor.take_code(session, user, code, settings):
+        return None
+    return await _fail(session, user.email, user, key, "code", settings)

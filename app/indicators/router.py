@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.auth.dependencies import requires
+from app.auth.dependencies import CurrentPrincipal, requires
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.db import SessionDep
@@ -157,9 +157,8 @@ async def delete_measurement(
     responses=problem_responses(404),
 )
 async def list_measurements(
-    session: SessionDep, indicator: IndicatorDep, page: PageParamsDep
+    session: SessionDep, principal: CurrentPrincipal, indicator: IndicatorDep, page: PageParamsDep
 ) -> Page[MeasurementRead]:
     found, next_cursor, total = await service.list_measurements(session, indicator.id, page)
-    return Page(
-        items=[MeasurementRead.build(m) for m in found], next_cursor=next_cursor, total=total
-    )
+    items = [MeasurementRead.build(m).seen_by(principal) for m in found]
+    return Page(items=items, next_cursor=next_cursor, total=total)

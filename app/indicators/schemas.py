@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from app.auth.visibility import ShowsUsers, UserRef
 from app.json_types import IsoDate, RequestBody
 from app.models.indicator import Direction, Indicator, Measurement
 
@@ -58,14 +59,14 @@ class MeasurementUpdate(RequestBody):
     source: LongText | None = None
 
 
-class MeasurementRead(BaseModel):
+class MeasurementRead(ShowsUsers):
     id: uuid.UUID
     indicator_id: uuid.UUID
     date: dt.date
     value: float
     note: str | None
     source: str | None
-    created_by_id: uuid.UUID | None
+    created_by_id: UserRef
     created_at: dt.datetime
     updated_at: dt.datetime | None
     version: int

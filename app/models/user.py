@@ -65,7 +65,7 @@ class ApiToken(Base):
 
 
 class LoginFailure(Base):
-    """A failed login, kept for the rate limits (per account and per client address)."""
+    """A failed login (a wrong password or second-factor code), kept for the login limits."""
 
     __tablename__ = "login_failure"
     __table_args__ = (
@@ -75,5 +75,6 @@ class LoginFailure(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(320))
+    # The client address, an IPv6 one as its /64 network (app.auth.limits.client_key).
     client: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -30,11 +30,11 @@ Reviewer = Annotated[Principal, requires(Permission.validate_progress)]
 
 
 def _page(
-    found: list[ProgressUpdate], next_cursor: str | None, total: int | None
+    found: tuple[list[ProgressUpdate], str | None, int | None], viewer: Principal | None
 ) -> Page[ProgressUpdateRead]:
-    return Page(
-        items=[ProgressUpdateRead.build(u) for u in found], next_cursor=next_cursor, total=total
-    )
+    updates, next_cursor, total = found
+    items = [ProgressUpdateRead.build(u).seen_by(viewer) for u in updates]
+    return Page(items=items, next_cursor=next_cursor, total=total)
 
 
 @router.post(
@@ -64,7 +64,7 @@ async def recommendation_progress_updates(
     found = await service.list_updates(
         session, principal, recommendation=rec.id, institution=None, state=None, params=page
     )
-    return _page(*found)
+    return _page(found, principal)
 
 
 @router.get("/progress-updates", summary="Progress updates (the public sees validated ones only)")
@@ -80,7 +80,7 @@ async def list_progress_updates(
         session, principal, recommendation=recommendation, institution=institution, state=state,
         params=page,
     )  # fmt: skip
-    return _page(*found)
+    return _page(found, principal)
 
 
 @router.get(
@@ -88,9 +88,11 @@ async def list_progress_updates(
     summary="One progress update",
     responses=problem_responses(404),
 )
-async def get_progress_update(update: ProgressUpdateDep, response: Response) -> ProgressUpdateRead:
+async def get_progress_update(
+    update: ProgressUpdateDep, principal: CurrentPrincipal, response: Response
+) -> ProgressUpdateRead:
     response.headers["ETag"] = etag_for(update.version)
-    return ProgressUpdateRead.build(update)
+    return ProgressUpdateRead.build(update).seen_by(principal)
 
 
 @router.patch(

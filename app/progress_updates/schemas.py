@@ -2,8 +2,9 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from app.auth.visibility import ShowsUsers, UserRef
 from app.json_types import RequestBody
 from app.models.progress_update import Assessment, ProgressUpdate, UpdateState
 
@@ -37,17 +38,17 @@ class Rejection(RequestBody):
     comment: Comment
 
 
-class ProgressUpdateRead(BaseModel):
+class ProgressUpdateRead(ShowsUsers):
     id: uuid.UUID
     recommendation_id: uuid.UUID
     assessment: Assessment
     narrative: str | None
     evidence: list[str]
     state: UpdateState
-    author_id: uuid.UUID | None
+    author_id: UserRef
     institution_id: uuid.UUID | None
     submitted_at: dt.datetime | None
-    reviewed_by_id: uuid.UUID | None
+    reviewed_by_id: UserRef
     review_comment: str | None
     validated_at: dt.datetime | None
     created_at: dt.datetime

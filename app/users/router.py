@@ -5,9 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 
+from app.auth import service as auth_service
 from app.auth.dependencies import requires
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
+from app.auth.responses import wrong_secret
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.etag import etag_for
@@ -55,7 +57,9 @@ async def get_me(principal: SignedIn, response: Response) -> UserRead:
 @router.post(
     "/me/password",
     status_code=204,
-    summary="Change your password; your other login tokens stop working",
+    summary="Change your password; your login tokens stop working, and your API tokens too if "
+    "you ask",
+    responses=problem_responses(429),
 )
 async def change_my_password(
     session: SessionDep,
@@ -63,14 +67,20 @@ async def change_my_password(
     data: PasswordChange,
     request: Request,
 ) -> Response:
-    await service.change_password(
-        session,
-        principal.user,
-        data.current_password.get_secret_value(),
-        data.new_password.get_secret_value(),
-        request.app.state.settings,
-        principal,
-    )
+    settings = request.app.state.settings
+    current = data.current_password.get_secret_value()
+    refused = await auth_service.confirm_password(session, principal, current, settings)
+    if refused is not None:
+        return wrong_secret(
+            refused, "body.current_password", "the current password is not right",
+            "wrong_password",
+        )  # fmt: skip
+    new = data.new_password.get_secret_value()
+    service.check_new_password(principal.user, new, "body.new_password")
+    await service.set_password(
+        session, principal.user, new, settings, principal,
+        revoke_api_tokens=data.revoke_api_tokens,
+    )  # fmt: skip
     return Response(status_code=204)
 
 
@@ -96,3 +106,14 @@ async def update_user(
     updated = await service.update_user(session, user, data, actor)
     response.headers["ETag"] = etag_for(updated.version)
     return UserRead.build(updated)
+
+
+@router.post(
+    "/{user_id:uuid}/unlock",
+    status_code=204,
+    summary="Forget the account's failed logins, from every address",
+    responses=problem_responses(404),
+)
+async def unlock_user(session: SessionDep, actor: Admin, user: UserDep) -> Response:
+    await service.unlock(session, user, actor)
+    return Response(status_code=204)

@@ -40,6 +40,10 @@ class UserUpdate(RequestBody):
 class PasswordChange(RequestBody):
     current_password: Password
     new_password: NewPassword
+    revoke_api_tokens: StrictBool = Field(
+        default=False,
+        description="Also revoke every API token of yours (say, if the password may have leaked)",
+    )
 
 
 class UserRead(BaseModel):

@@ -6,12 +6,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api_tokens.service import revoke_all
 from app.audit.service import diff, record_event
+from app.auth.limits import clear_failures
 from app.auth.principal import Principal
-from app.auth.security import hash_password, password_problems, verify_password
+from app.auth.security import hash_password, password_problems
 from app.config import Settings
 from app.db import flush_or_conflict
-from app.errors import Conflict, FieldProblem, UnprocessableEntity, reject_nulls
+from app.errors import Conflict, FieldProblem, NotFound, UnprocessableEntity, reject_nulls
 from app.models.base import utcnow
 from app.models.institution import Institution
 from app.models.user import Role, User
@@ -92,6 +94,14 @@ async def create_user(
     return user
 
 
+async def _lock_active_admins(session: AsyncSession) -> None:
+    """Lock the active admins' rows until the transaction ends (PostgreSQL; SQLite ignores it):
+    of two admins demoting each other at once, the second waits for the first to commit. Rows
+    are locked in id order, so that the two cannot deadlock."""
+    admins = select(User.id).where(User.role == Role.admin, User.active.is_(True))
+    await session.execute(admins.order_by(User.id).with_for_update())
+
+
 async def _active_admins(session: AsyncSession) -> int:
     stmt = select(func.count()).where(User.role == Role.admin, User.active.is_(True))
     return (await session.execute(stmt)).scalar_one()
@@ -109,33 +119,55 @@ async def update_user(
         await _check_institution(session, role, institution_id)
     stays_admin = role is Role.admin and sent.get("active", user.active)
     losing_an_admin = user.role is Role.admin and user.active and not stays_admin
-    if losing_an_admin and await _active_admins(session) <= 1:
-        raise Conflict("This is the last active admin; make another admin first.")
+    if losing_an_admin:
+        await _lock_active_admins(session)
+    deactivated = user.active and sent.get("active") is False
     for field, value in sent.items():
         setattr(user, field, value)
+    if deactivated:
+        # Ends its login tokens for good: a later reactivation does not revive them.
+        user.session_version += 1
     user.updated_at = utcnow()
     await flush_or_conflict(session)
+    # Counted after the write, inside the transaction: on SQLite the write holds the one write
+    # lock until commit, so a concurrent demotion is either seen here or sees this one.
+    if losing_an_admin and await _active_admins(session) == 0:
+        raise Conflict("This is the last active admin; make another admin first.")
     await record_event(
         session, actor, "update", "user", str(user.id), diff(before, _audit_view(user))
     )
+    if deactivated:
+        await revoke_all(session, user.id, actor)
     return user
 
 
-async def change_password(
-    session: AsyncSession, user: User, current: str, new: str, settings: Settings, actor: Principal
+def check_new_password(user: User, new: str, field: str) -> None:
+    _check_password(new, user.email, user.name, field)
+
+
+async def set_password(
+    session: AsyncSession,
+    user: User,
+    new: str,
+    settings: Settings,
+    actor: Principal | None,
+    *,
+    revoke_api_tokens: bool,
+    action: str = "change_password",
+    actor_label: str | None = None,
 ) -> None:
-    if not verify_password(user.password_hash, current, settings):
-        raise UnprocessableEntity.for_field(
-            "body.current_password", "the current password is not right", "wrong_password"
-        )
-    _check_password(new, user.email, user.name, "body.new_password")
+    """Set a password already checked against the policy (check_new_password). Login tokens
+    issued before stop working; with `revoke_api_tokens`, so do the user's API tokens."""
     user.password_hash = hash_password(new, settings)
-    # Login tokens issued with the old password stop working.
     user.session_version += 1
     user.updated_at = utcnow()
     await flush_or_conflict(session)
     changes = {"password": {"before": "(hidden)", "after": "(changed)"}}
-    await record_event(session, actor, "change_password", "user", str(user.id), changes)
+    await record_event(
+        session, actor, action, "user", str(user.id), changes, actor_label=actor_label
+    )
+    if revoke_api_tokens:
+        await revoke_all(session, user.id, actor)
 
 
 async def list_users(
@@ -154,3 +186,23 @@ async def list_users(
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
     return await paginate(session, stmt, BY_EMAIL, params)
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User:
+    email = email.strip().lower()
+    user = (await session.scalars(select(User).where(User.email == email))).one_or_none()
+    if user is None:
+        raise NotFound(f"There is no account {email}.")
+    return user
+
+
+async def unlock(
+    session: AsyncSession, user: User, actor: Principal | None, *, actor_label: str | None = None
+) -> int:
+    """Forget the failed logins on an account, from every address; answers how many."""
+    cleared = await clear_failures(session, user.email)
+    await record_event(
+        session, actor, "unlock", "user", str(user.id),
+        {"failed_logins": {"before": cleared, "after": 0}}, actor_label=actor_label,
+    )  # fmt: skip
+    return cleared

@@ -6,7 +6,7 @@ app.imports.service.MAX_ATTEMPTS starts it fails with a reason. Measurements can
 corrected (PATCH with If-Match) and so carry a version, like every resource that changes.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009 (written on 0008; re-chained when main, with 0009, was merged in)
 Create Date: 2026-11-29 17:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -124,6 +124,15 @@ async def test_expired_and_forged_login_tokens_are_refused(
     )
 
 
+async def test_credentials_in_another_scheme_are_refused_not_ignored(
+    anonymous: AsyncClient,
+) -> None:
+    for value in ("Basic YWRtaW46YWRtaW4=", "Digest username=x", "Token abc", "Bearer", ""):
+        response = await anonymous.get("/sdgs", headers={"Authorization": value})
+        assert_problem(response, 401)
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
 async def test_deactivation_stops_existing_tokens_at_once(
     app: FastAPI, admin: AsyncClient, anonymous: AsyncClient
 ) -> None:
@@ -181,10 +190,11 @@ async def test_anonymous_writes_are_401_and_viewer_writes_403(
     assert_problem(response, 403)
 
 
-async def test_failures_older_than_the_window_are_dropped(
+async def test_failures_older_than_the_longest_window_are_dropped(
     app: FastAPI, anonymous: AsyncClient
 ) -> None:
-    old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16)
+    # The delays per account look back a day (RECTRACK_LOGIN_ACCOUNT_WINDOW_HOURS).
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=24, minutes=1)
     async with app.state.sessionmaker() as session, session.begin():
         session.add_all(
             [

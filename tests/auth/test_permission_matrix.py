@@ -48,9 +48,9 @@ async def _caller_headers(app: FastAPI, caller: str, institution: uuid.UUID) -> 
     if caller == "read token":
         _, secret = await make_api_token(app, await make_user(app, Role.admin), TokenScope.read)
         return {"Authorization": f"Bearer {secret}"}
-    if caller == "write token":
-        owner = await make_user(app, Role.coordinator)
-        _, secret = await make_api_token(app, owner, TokenScope.write)
+    if caller in ("write token", "admin write token"):
+        owner_role = Role.admin if caller == "admin write token" else Role.coordinator
+        _, secret = await make_api_token(app, await make_user(app, owner_role), TokenScope.write)
         return {"Authorization": f"Bearer {secret}"}
     if caller == "expired token":
         owner = await make_user(app, Role.admin)

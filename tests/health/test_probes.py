@@ -1,5 +1,8 @@
+import secrets
+
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from app.config import Settings
@@ -36,7 +39,12 @@ async def test_readyz_when_the_schema_is_behind(app: FastAPI, root_client: Async
 
 
 async def test_readyz_when_the_database_is_unreachable(tmp_path: object) -> None:
-    app = create_app(Settings(database_url="sqlite+aiosqlite:////nonexistent/dir/x.db"))
+    app = create_app(
+        Settings(
+            database_url="sqlite+aiosqlite:////nonexistent/dir/x.db",
+            secret_key=SecretStr(secrets.token_hex(32)),
+        )
+    )
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         assert_problem(await client.get("/readyz"), 503)
     await app.state.engine.dispose()

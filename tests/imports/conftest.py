@@ -11,9 +11,9 @@ from app.imports.worker import ImportWorker
 Upload = Callable[..., Awaitable[dict[str, Any]]]
 
 
-@pytest.fixture(autouse=True)
-def import_dir(app: FastAPI, tmp_path: Path) -> Path:
-    app.state.settings.import_dir = tmp_path / "uploads"
+@pytest.fixture
+def import_dir(app: FastAPI) -> Path:
+    """Where this test's uploads wait (each test's settings name a folder of its own)."""
     return app.state.settings.import_dir  # type: ignore[no-any-return]
 
 
