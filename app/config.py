@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,15 +47,19 @@ class Settings(BaseSettings):
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     cors_origins: list[str] = []
     # Bodies larger than this are refused with 413 before they are parsed; uploads to
-    # /imports may be larger (UHRI's full English export is about 360 MB).
+    # /imports may be larger: UHRI's largest export, the Russian one, is about 1.4 times the
+    # English one (~360 MB), so ~505 MB (docs/import.md).
     max_body_bytes: int = 2 * 1024 * 1024
-    max_upload_bytes: int = 2 * 1024**3
+    max_upload_bytes: int = 512 * 1024**2
     # Where uploaded files wait for their import job.
     import_dir: Path = Path("imports")
     # Run queued imports inside the API process. With several API processes, leave it on in
     # all of them (claiming is safe) or turn it off and run `rectrack worker` instead.
     import_worker: bool = True
     sql_echo: bool = False
+    # The NMRF's time zone (IANA name): "today" for overdue actions and future-dated
+    # measurements is the date there (DESIGN §7).
+    timezone: str = "UTC"
     # The reverse proxies whose X-Forwarded-For names the client (`rectrack serve`): the login
     # limits count client addresses, so this must name the proxy exactly.
     forwarded_allow_ips: str = "127.0.0.1"
@@ -94,6 +99,17 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return async_scheme + url[len(plain) :]
         return url
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {name!r}; use an IANA name such as Pacific/Apia"
+            ) from exc
+        return name
 
     @field_validator("secret_key")
     @classmethod

@@ -32,13 +32,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    # hide_parameters: SQL errors and echoed statements never carry the values bound to them
+    # (emails, password hashes, token digests) into the logs.
+    common: dict[str, Any] = {"echo": settings.sql_echo, "hide_parameters": True}
     if settings.is_sqlite:
-        engine = create_async_engine(settings.database_url, echo=settings.sql_echo)
+        engine = create_async_engine(settings.database_url, **common)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
-        settings.database_url, echo=settings.sql_echo, pool_size=10, pool_pre_ping=True
-    )
+    return create_async_engine(settings.database_url, pool_size=10, pool_pre_ping=True, **common)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from app.actions.router import router as actions_router
 from app.api_tokens.router import router as api_tokens_router
@@ -16,9 +17,11 @@ from app.assignments.router import router as assignments_router
 from app.audit.router import router as audit_router
 from app.auth.dependencies import current_principal
 from app.auth.router import router as auth_router
+from app.clock import use_timezone
 from app.clusters.router import router as clusters_router
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
+from app.docs_page import install_docs
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
 from app.imports.router import router as imports_router
@@ -48,6 +51,13 @@ pass `next_cursor` back as `cursor` for the next page. Changing a resource needs
 """
 
 
+class RectrackApp(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's error middleware, which answers a 500 itself: the headers go on
+        # that answer too.
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def bind_settings(app: FastAPI, settings: Settings) -> None:
     """Give the app its settings and a database engine for them.
 
@@ -59,6 +69,7 @@ def bind_settings(app: FastAPI, settings: Settings) -> None:
     app.state.settings = settings
     app.state.engine = create_engine(settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
+    use_timezone(settings.timezone)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -81,7 +92,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await worker_task
         await app.state.engine.dispose()
 
-    app = FastAPI(title="rectrack", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = RectrackApp(
+        title="rectrack",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     bind_settings(app, settings)
     app.state.head_revision = head_revision()
 
@@ -101,7 +119,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Location", "Retry-After"],
         )
     app.add_middleware(NulInUrl)
-    app.add_middleware(SecurityHeaders)
 
     # Every API route checks the credentials it is sent, public ones included: a bad token is a
     # 401 everywhere, never quietly anonymous. Signing in is the exception.
@@ -124,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         progress_router,
     ):
         api.include_router(router)
+    install_docs(app)
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(api)

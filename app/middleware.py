@@ -1,5 +1,6 @@
 """ASGI middleware: request size limit, URLs without NUL, security headers on every response."""
 
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import FieldProblem, PayloadTooLarge, UnprocessableEntity, problem_response
@@ -9,16 +10,23 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-opener-policy", b"same-origin"),
-    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
 ]
-# The interactive docs page loads its script and styles from a CDN.
-_DOCS_PATHS = ("/docs", "/redoc")
+CSP = b"content-security-policy"
+API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+# Browsers keep to HTTPS for a year once they have seen the service over it.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
+# The body was not read to its end: the connection cannot carry another request.
+CLOSE = {"Connection": "close"}
 
 
 class BodySizeLimit:
     """Refuse bodies over the limit with 413, whether or not Content-Length is sent.
 
-    Paths starting with one of `upload_paths` have the larger `max_upload_bytes` limit.
+    Paths starting with one of `upload_paths` have the larger `max_upload_bytes` limit. A body
+    sent without Content-Length (chunked) is cut off where it passes the limit; whatever the
+    route makes of the cut (FastAPI calls it a body it cannot parse), the client gets the 413.
     """
 
     def __init__(
@@ -35,26 +43,58 @@ class BodySizeLimit:
             return
         is_upload = str(scope.get("path", "")).startswith(self.upload_paths)
         limit = self.max_upload_bytes if is_upload else self.max_bytes
-        detail = f"The request body is larger than {limit} bytes."
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            response = problem_response(
-                413, PayloadTooLarge.title, detail, slug=PayloadTooLarge.slug
-            )
-            await response(scope, receive, send)
+            await _too_large(limit)(scope, receive, send)
             return
         received = 0
+        cut_off = False
+        answered = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, cut_off
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise PayloadTooLarge(detail)
+                    cut_off = True
+                    raise PayloadTooLarge(_too_large_detail(limit))
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def send_or_refuse(message: Message) -> None:
+            nonlocal answered
+            if not cut_off:
+                await send(message)
+            elif message["type"] == "http.response.start" and not answered:
+                answered = True
+                await _send_whole(_too_large(limit), send)
+
+        try:
+            await self.app(scope, limited_receive, send_or_refuse)
+        except PayloadTooLarge:
+            if not cut_off:
+                raise
+        if cut_off and not answered:
+            await _send_whole(_too_large(limit), send)
+
+
+def _too_large_detail(limit: int) -> str:
+    return f"The request body is larger than {limit} bytes."
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return problem_response(
+        413, PayloadTooLarge.title, _too_large_detail(limit), slug=PayloadTooLarge.slug,
+        headers=CLOSE,
+    )  # fmt: skip
+
+
+async def _send_whole(response: Response, send: Send) -> None:
+    await send(
+        {"type": "http.response.start", "status": response.status_code,
+         "headers": response.raw_headers}
+    )  # fmt: skip
+    await send({"type": "http.response.body", "body": response.body})
 
 
 class NulInUrl:
@@ -87,7 +127,15 @@ class NulInUrl:
         await self.app(scope, receive, send)
 
 
+_OVER_HTTP = (*SECURITY_HEADERS, (CSP, API_CSP))
+_OVER_HTTPS = (*_OVER_HTTP, HSTS)
+
+
 class SecurityHeaders:
+    """The same headers on every response, errors and 500s included (app.main puts this
+    outside Starlette's error middleware); HSTS on what came over HTTPS, as the proxy headers
+    tell (uvicorn's --forwarded-allow-ips). Pages may set their own Content-Security-Policy."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -95,15 +143,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_docs = str(scope.get("path", "")).startswith(_DOCS_PATHS)
+        extra = _OVER_HTTPS if scope.get("scheme") == "https" else _OVER_HTTP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                for name, value in SECURITY_HEADERS:
-                    if name not in present and not (is_docs and name == b"content-security-policy"):
-                        headers.append((name, value))
+                headers += [(name, value) for name, value in extra if name not in present]
                 message["headers"] = headers
             await send(message)
 

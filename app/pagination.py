@@ -2,7 +2,9 @@
 
 import base64
 import binascii
+import datetime as dt
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
@@ -74,6 +76,49 @@ class KeysetOrder(Generic[Row]):
         return left < right if self.descending else left > right
 
 
+# Cursor values: anyone can write a cursor, so each value is checked for its column's type and
+# range before it reaches SQL (a number too large for the column, or text holding NUL, which
+# PostgreSQL cannot compare, would otherwise fail there as a 500).
+_MAX_CURSOR_TEXT = 1000
+_INT32 = (-(2**31), 2**31 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def cursor_text(value: Any) -> str:
+    if not isinstance(value, str) or "\x00" in value or len(value) > _MAX_CURSOR_TEXT:
+        raise ValueError("not a text cursor value")
+    return value
+
+
+def _integer(value: Any, bounds: tuple[int, int]) -> int:
+    if type(value) is not int or not bounds[0] <= value <= bounds[1]:
+        raise ValueError("not an integer cursor value in range")
+    return value
+
+
+def cursor_int(value: Any) -> int:
+    return _integer(value, _INT32)
+
+
+def cursor_bigint(value: Any) -> int:
+    return _integer(value, _INT64)
+
+
+def cursor_uuid(value: Any) -> uuid.UUID:
+    return uuid.UUID(cursor_text(value))
+
+
+def cursor_date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(cursor_text(value))
+
+
+def cursor_timestamp(value: Any) -> dt.datetime:
+    parsed = dt.datetime.fromisoformat(cursor_text(value))
+    if parsed.tzinfo is None:
+        raise ValueError("a timestamp cursor value needs its zone")
+    return parsed
+
+
 def encode_cursor(order_name: str, values: Sequence[Any]) -> str:
     raw = json.dumps({"o": order_name, "v": list(values)}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -89,7 +134,7 @@ def decode_cursor(cursor: str, order: KeysetOrder[Any]) -> list[Any]:
         if not isinstance(values, list) or len(values) != len(order.columns):
             raise ValueError("wrong number of values")
         return [parse(v) for parse, v in zip(order.parsers, values, strict=True)]
-    except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error) as exc:
+    except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error, RecursionError) as exc:
         raise BadRequest(
             "The cursor is not valid for this list; start again without a cursor."
         ) from exc

@@ -2,7 +2,6 @@
 
 from collections.abc import AsyncIterator
 
-import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
@@ -31,7 +30,6 @@ async def test_a_chunked_body_under_the_limit_is_read(client: AsyncClient) -> No
     assert response.json()["description"] == "x" * 5_000
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 item 9")
 async def test_a_chunked_body_over_the_limit_is_413(app: FastAPI, client: AsyncClient) -> None:
     limit = app.state.settings.max_body_bytes
     response = await client.post(

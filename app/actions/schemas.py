@@ -4,15 +4,12 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from app.clock import today
 from app.json_types import IsoDate, RequestBody
 from app.models.action import CLOSED_ACTION_STATUSES, Action, ActionStatus
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Description = Annotated[str, StringConstraints(max_length=20_000)]
-
-
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 class ActionCreate(RequestBody):

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actions.schemas import ActionCreate, ActionRead, ActionUpdate, today
+from app.actions.schemas import ActionCreate, ActionRead, ActionUpdate
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
+from app.clock import today
 from app.db import flush_or_conflict
 from app.errors import Forbidden, UnprocessableEntity, reject_nulls
 from app.models.action import CLOSED_ACTION_STATUSES, Action, ActionRecommendation, ActionStatus
@@ -20,14 +21,14 @@ from app.models.cluster import ClusterRecommendation
 from app.models.institution import Institution
 from app.models.recommendation import Recommendation
 from app.models.user import Role
-from app.pagination import KeysetOrder, PageParams, paginate
-from app.planning.access import require_assigned
+from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
+from app.planning.access import require_responsible
 from app.planning.references import require_existing
 from app.planning.status import refresh_status
 
 BY_DUE_DATE = KeysetOrder[Action](
     name="actions", columns=[Action.created_at, Action.id], descending=False,
-    key=lambda a: [a.created_at, a.id], parsers=[dt.datetime.fromisoformat, uuid.UUID],
+    key=lambda a: [a.created_at, a.id], parsers=[cursor_timestamp, cursor_uuid],
 )  # fmt: skip
 _STATUS_ONLY = {"status"}
 
@@ -99,7 +100,7 @@ async def update_action(
     if actor.role not in (Role.admin, Role.coordinator):
         if set(sent) - _STATUS_ONLY:
             raise Forbidden("A focal point may change an action's status only.")
-        await require_assigned(session, actor, before_ids, also_institution=action.institution_id)
+        require_responsible(actor, action.institution_id)
     reject_nulls(sent, "title", "status", "recommendation_ids")
     before = _audit_view(action, before_ids)
     if "institution_id" in sent:

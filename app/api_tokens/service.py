@@ -1,6 +1,5 @@
 """API tokens for integrations: the secret is shown once and only its hash is kept."""
 
-import datetime as dt
 import uuid
 
 from sqlalchemy import select, update
@@ -13,11 +12,11 @@ from app.auth.security import new_api_token
 from app.errors import NotFound, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.user import ApiToken, Role
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
 
 NEWEST_FIRST = KeysetOrder[ApiToken](
     name="token", columns=[ApiToken.created_at, ApiToken.id], descending=True,
-    key=lambda t: [t.created_at, t.id], parsers=[dt.datetime.fromisoformat, uuid.UUID],
+    key=lambda t: [t.created_at, t.id], parsers=[cursor_timestamp, cursor_uuid],
 )  # fmt: skip
 
 

@@ -23,13 +23,13 @@ from app.models.base import utcnow
 from app.models.institution import Institution
 from app.models.recommendation import Recommendation
 from app.models.user import Role, User
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
 from app.planning.references import require_existing
 from app.planning.status import refresh_status
 
 BY_CREATION = KeysetOrder[Assignment](
     name="assignments", columns=[Assignment.created_at, Assignment.id], descending=False,
-    key=lambda a: [a.created_at, a.id], parsers=[dt.datetime.fromisoformat, uuid.UUID],
+    key=lambda a: [a.created_at, a.id], parsers=[cursor_timestamp, cursor_uuid],
 )  # fmt: skip
 _TAKEN = (
     "This institution is assigned to this recommendation already, or another institution leads "

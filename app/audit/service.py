@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.audit import AuditRecord
 from app.models.base import utcnow
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_bigint, paginate
 
 if TYPE_CHECKING:
     from app.auth.principal import Principal
@@ -19,7 +19,7 @@ Changes = dict[str, dict[str, Any]]
 
 NEWEST_FIRST = KeysetOrder[AuditRecord](
     name="audit", columns=[AuditRecord.id], descending=True, key=lambda r: [r.id],
-    parsers=[int], dump=lambda v: v,
+    parsers=[cursor_bigint], dump=lambda v: v,
 )  # fmt: skip
 
 

@@ -1,9 +1,11 @@
 """Authentication and permission checks as dependencies: the one place access is decided."""
 
+from collections.abc import Iterator
 from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import OAuth2PasswordBearer
 
 from app.auth import service
@@ -14,7 +16,7 @@ from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
 
 TOKEN_URL = "/api/v1/auth/token"
-_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+bearer_token = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
@@ -23,7 +25,7 @@ def client_address(request: Request) -> str | None:
 
 
 async def current_principal(
-    request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(bearer_token)]
 ) -> Principal | None:
     """The caller, or None when anonymous. Credentials that do not check out are a 401, never
     a silent fall back to anonymous access: that holds for another scheme (Basic, Digest…) or
@@ -53,21 +55,26 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal | None, Depends(current_principal)]
 
 
+def authorize(principal: Principal | None, permission: Permission) -> Principal:
+    """The caller, if it may do what `permission` covers; else 401 or 403."""
+    if principal is None:
+        raise Unauthorized("Sign in or send an API token to do this.", headers=_CHALLENGE)
+    if not principal.can(permission):
+        if principal.must_enrol:
+            raise Forbidden(
+                "Your role signs in with a second factor: enrol one (POST "
+                "/api/v1/users/me/two-factor), then sign in again with a code."
+            )
+        raise Forbidden(f"Your role ({principal.role}) does not allow this ({permission}).")
+    return principal
+
+
 @cache
 def requires(permission: Permission) -> Any:
     """A dependency that lets the call through only with `permission`, and yields the caller."""
 
     async def check(principal: CurrentPrincipal) -> Principal:
-        if principal is None:
-            raise Unauthorized("Sign in or send an API token to do this.", headers=_CHALLENGE)
-        if not principal.can(permission):
-            if principal.must_enrol:
-                raise Forbidden(
-                    "Your role signs in with a second factor: enrol one (POST "
-                    "/api/v1/users/me/two-factor), then sign in again with a code."
-                )
-            raise Forbidden(f"Your role ({principal.role}) does not allow this ({permission}).")
-        return principal
+        return authorize(principal, permission)
 
     check.__name__ = f"requires_{permission}"
     check.required_permission = permission  # type: ignore[attr-defined]
@@ -78,3 +85,12 @@ def required_permission(call: Any) -> Permission | None:
     """The permission a dependency created by `requires` checks, for the permission matrix."""
     permission = getattr(call, "required_permission", None)
     return permission if isinstance(permission, Permission) else None
+
+
+def permissions_in(dependant: Dependant) -> Iterator[Permission]:
+    """Every permission a route's dependencies check with `requires`."""
+    for sub in dependant.dependencies:
+        permission = required_permission(sub.call)
+        if permission is not None:
+            yield permission
+        yield from permissions_in(sub)

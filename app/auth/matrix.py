@@ -4,15 +4,13 @@ docs/permissions.md shows it (regenerate with `rectrack permissions --write`); a
 equal, and another calls every operation as every kind of caller to check the behaviour.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.auth.dependencies import required_permission
+from app.auth.dependencies import permissions_in
 from app.auth.permissions import ROLE_PERMISSIONS, SIGNED_IN_ONLY, Permission
 from app.models.user import Role
 
@@ -41,14 +39,6 @@ class MatrixRow:
         return f"{self.method} {self.path}"
 
 
-def _permissions(dependant: Dependant) -> Iterator[Permission]:
-    for sub in dependant.dependencies:
-        permission = required_permission(sub.call)
-        if permission is not None:
-            yield permission
-        yield from _permissions(sub)
-
-
 def _allowed(permission: Permission | None) -> dict[str, bool]:
     if permission is None:
         return dict.fromkeys(CALLERS, True)
@@ -72,7 +62,7 @@ def permission_matrix(app: FastAPI) -> list[MatrixRow]:
         path = route.path_format or ""
         if not isinstance(route.original_route, APIRoute) or not path.startswith("/api/"):
             continue
-        found = set(_permissions(route.dependant))
+        found = set(permissions_in(route.dependant))
         assert len(found) <= 1, f"{path} checks several permissions: {found}"
         permission = found.pop() if found else None
         for method in sorted(route.methods or ()):

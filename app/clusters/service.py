@@ -13,12 +13,12 @@ from app.errors import reject_nulls
 from app.models.base import utcnow
 from app.models.cluster import Cluster, ClusterRecommendation
 from app.models.recommendation import Recommendation
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_text, cursor_uuid, paginate
 from app.planning.references import require_existing
 
 BY_NAME = KeysetOrder[Cluster](
     name="name", columns=[Cluster.name, Cluster.id], descending=False,
-    key=lambda c: [c.name, c.id], parsers=[str, uuid.UUID],
+    key=lambda c: [c.name, c.id], parsers=[cursor_text, cursor_uuid],
 )  # fmt: skip
 
 

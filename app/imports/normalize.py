@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import LANGUAGES
 from app.imports import parsing
+from app.imports.json_stream import MAX_RECORD_DEPTH, NOT_AN_OBJECT, TOO_DEEP
 from app.json_types import nul_location
 from app.models.country import Country
 from app.models.mechanism import Mechanism, MechanismType
@@ -220,8 +221,10 @@ def _int_or_none(values: Iterable[Any]) -> int | None:
 
 def normalize(index: int, raw: dict[str, Any], lang: str, lookups: Lookups) -> ImportRecord:
     """The record's facts, or RecordProblem saying which field makes no sense and why."""
-    if "_not_an_object" in raw:
+    if NOT_AN_OBJECT in raw:
         raise RecordProblem("record", "not a JSON object")
+    if TOO_DEEP in raw:
+        raise RecordProblem("record", f"nested more than {MAX_RECORD_DEPTH} levels deep")
     # repr() shows U+0000 as \x00: a C-speed screen before the exact walk.
     if "\\x00" in repr(raw) and (where := nul_location(raw, ())) is not None:
         # PostgreSQL cannot store U+0000; refused on both backends so that they agree.

@@ -4,15 +4,16 @@ Each yields (index, record) with the record in the JSON export's shape, whatever
 never holds the whole file in memory. A file that cannot be read raises FileFormatError.
 """
 
-import codecs
 import csv
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, Literal
 
 import ijson
-from openpyxl import load_workbook
+from defusedxml import DefusedXmlException
+
+from app.imports.json_stream import MeteredSource, RecordTooLarge, json_records
+from app.imports.workbook import MAX_ROWS, WorkbookRefused, check_archive, open_workbook
 
 Format = Literal["json", "xlsx", "csv"]
 Record = dict[str, Any]
@@ -60,10 +61,6 @@ CSV_COLUMNS = {
 }
 CSV_REQUIRED = {"id", "text", "countries", "body", "symbol", "publication_date"}
 
-# An .xlsx is a zip: refuse archives that would inflate beyond reason before opening them.
-MAX_UNZIPPED_BYTES = 2 * 1024**3
-MAX_COMPRESSION_RATIO = 200
-
 
 class FileFormatError(Exception):
     """The file is not one rectrack can import; the message says why."""
@@ -99,8 +96,9 @@ def read_records(path: Path, fmt: Format) -> Iterator[tuple[int, Record]]:
 def _read_json(path: Path) -> Iterator[tuple[int, Record]]:
     with path.open("rb") as handle:
         try:
-            for index, item in enumerate(ijson.items(_Utf8Checked(handle), "item", use_float=True)):
-                yield index, item if isinstance(item, dict) else {"_not_an_object": item}
+            yield from json_records(MeteredSource(handle))
+        except RecordTooLarge as exc:
+            raise FileFormatError(str(exc)) from exc
         except ijson.common.IncompleteJSONError as exc:
             raise FileFormatError(f"The JSON is truncated or malformed: {exc}") from exc
         except ijson.common.JSONError as exc:
@@ -109,72 +107,66 @@ def _read_json(path: Path) -> Iterator[tuple[int, Record]]:
             raise FileFormatError(f"The file is not valid UTF-8 ({exc.reason}).") from exc
 
 
-class _Utf8Checked:
-    """Passes bytes through, failing on the first byte sequence that is not UTF-8 (yajl would
-    otherwise accept some)."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self._decoder.decode(data, final=not data)
-        return data
-
-
-def _check_zip(path: Path) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            total = 0
-            for info in archive.infolist():
-                total += info.file_size
-                ratio = info.file_size / max(info.compress_size, 1)
-                if total > MAX_UNZIPPED_BYTES or (
-                    info.file_size > 10 * 1024**2 and ratio > MAX_COMPRESSION_RATIO
-                ):
-                    raise FileFormatError(
-                        "The workbook would inflate to an unreasonable size (a zip bomb?)."
-                    )
-    except zipfile.BadZipFile as exc:
-        raise FileFormatError("The file looks like a zip archive but is not a valid one.") from exc
-
-
 def _split(value: Any) -> list[str]:
     if value is None:
         return []
     return [part.strip() for part in str(value).replace("\r", "\n").split("\n") if part.strip()]
 
 
+def check_workbook(path: Path) -> None:
+    """Refuse a workbook over the caps of app.imports.workbook, before anything opens it."""
+    try:
+        check_archive(path)
+    except WorkbookRefused as exc:
+        raise FileFormatError(str(exc)) from exc
+
+
 def _read_xlsx(path: Path) -> Iterator[tuple[int, Record]]:
-    _check_zip(path)
+    check_workbook(path)
     handle = path.open("rb")  # a file object: openpyxl would judge a path by its extension
     try:
-        workbook = load_workbook(handle, read_only=True, data_only=True)
+        workbook = open_workbook(handle)
+    except WorkbookRefused as exc:
+        handle.close()
+        raise FileFormatError(str(exc)) from exc
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         handle.close()
         raise FileFormatError(f"The file is not a readable Excel workbook: {exc}") from exc
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
-        missing = [name for name in EXCEL_COLUMNS if name not in header]
-        if missing:
-            raise FileFormatError(
-                f"The workbook lacks UHRI's columns: {', '.join(missing)}. Found: "
-                f"{', '.join(h for h in header if h) or 'nothing'}."
-            )
-        positions = {EXCEL_COLUMNS[name]: header.index(name) for name in EXCEL_COLUMNS}
-        for index, row in enumerate(rows):
-            if not any(cell not in (None, "") for cell in row):
-                continue
-            record: Record = {}
-            for key, position in positions.items():
-                value = row[position] if position < len(row) else None
-                record[key] = _split(value) if key in LIST_FIELDS else value
-            yield index, record
+        yield from _sheet_records(workbook.worksheets[0])
+    except WorkbookRefused as exc:
+        raise FileFormatError(str(exc)) from exc
+    except (ValueError, IndexError, SyntaxError, DefusedXmlException) as exc:
+        # A cell that names a shared string not there, XML that does not parse (ParseError is
+        # a SyntaxError), a DTD: the sheet is broken or crafted.
+        raise FileFormatError(f"The workbook's sheet cannot be read: {exc}") from exc
     finally:
         workbook.close()
         handle.close()
+
+
+def _sheet_records(sheet: Any) -> Iterator[tuple[int, Record]]:
+    header_row = next(sheet.iter_rows(max_row=1, values_only=True), ())
+    header = [str(cell).strip() if cell is not None else "" for cell in header_row]
+    missing = [name for name in EXCEL_COLUMNS if name not in header]
+    if missing:
+        raise FileFormatError(
+            f"The workbook lacks UHRI's columns: {', '.join(missing)}. Found: "
+            f"{', '.join(h for h in header if h) or 'nothing'}."
+        )
+    positions = {EXCEL_COLUMNS[name]: header.index(name) for name in EXCEL_COLUMNS}
+    # Only the columns up to UHRI's last: a cell far to the right would widen every row.
+    rows = sheet.iter_rows(min_row=2, max_col=max(positions.values()) + 1, values_only=True)
+    for index, row in enumerate(rows):
+        if index + 2 > MAX_ROWS:
+            raise WorkbookRefused(f"The sheet has more rows than Excel allows ({MAX_ROWS:,}).")
+        if not any(cell not in (None, "") for cell in row):
+            continue
+        record: Record = {}
+        for key, position in positions.items():
+            value = row[position] if position < len(row) else None
+            record[key] = _split(value) if key in LIST_FIELDS else value
+        yield index, record
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, Record]]:

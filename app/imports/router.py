@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import StringConstraints
 from sqlalchemy import select
 
+from app.auth.before_body import CheckedBeforeBody
 from app.auth.dependencies import requires
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
@@ -22,8 +23,12 @@ from app.models.country import Country
 from app.models.import_job import ImportJob
 from app.pagination import Page, PageParamsDep
 
+# Uploads are refused before their body is read when the caller may not import.
 router = APIRouter(
-    prefix="/imports", tags=["imports"], responses=problem_responses(400, 401, 403, 422)
+    prefix="/imports",
+    tags=["imports"],
+    responses=problem_responses(400, 401, 403, 422),
+    route_class=CheckedBeforeBody,
 )
 Importer = Annotated[Principal, requires(Permission.run_imports)]
 
@@ -75,6 +80,9 @@ async def start_import(
     except FileFormatError as exc:
         target.unlink(missing_ok=True)
         raise UnprocessableEntity.for_field("body.file", str(exc), "format") from exc
+    except BaseException:
+        target.unlink(missing_ok=True)  # no job will ever read it
+        raise
     worker = getattr(request.app.state, "import_worker", None)
     if worker is not None:
         # After this request commits the job, the worker picks it up without waiting to poll.

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from asyncpg.exceptions import UniqueViolationError
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,12 +34,19 @@ from app.imports.normalize import (
     guess_language,
     normalize,
 )
-from app.imports.readers import FileFormatError, Format, Record, detect_format, read_records
+from app.imports.readers import (
+    FileFormatError,
+    Format,
+    Record,
+    check_workbook,
+    detect_format,
+    read_records,
+)
 from app.imports.writer import write_batch
 from app.models.base import utcnow
 from app.models.import_job import ImportJob, JobStatus
 from app.models.user import User
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
 
 logger = logging.getLogger("rectrack.imports")
 
@@ -50,12 +57,19 @@ BATCH_ATTEMPTS = 3
 # PostgreSQL's COPY (app/imports/bulk.py) raises asyncpg's own error, not SQLAlchemy's.
 UNIQUE_KEY_CLASHES = (IntegrityError, UniqueViolationError)
 STALE_AFTER = dt.timedelta(minutes=2)
+# A job is started at most this many times: once, and taken over twice after its worker died.
+MAX_ATTEMPTS = 3
+GAVE_UP = (
+    "The import was started {attempts} times and each time the process running it stopped "
+    "(out of memory, or killed) before it finished; it is not tried again. Records of its "
+    "committed batches are kept. See docs/import.md on the memory an import needs."
+)
 COUNT_KEYS = ("created", "updated", "unchanged", "skipped", "invalid")
 _LANG_IN_NAME = re.compile(r"[-_.](en|fr|es|ar|ru|zh)\.(json|xlsx|csv)$", re.IGNORECASE)
 
 NEWEST_FIRST = KeysetOrder[ImportJob](
     name="imports", columns=[ImportJob.created_at, ImportJob.id], descending=True,
-    key=lambda j: [j.created_at, j.id], parsers=[dt.datetime.fromisoformat, uuid.UUID],
+    key=lambda j: [j.created_at, j.id], parsers=[cursor_timestamp, cursor_uuid],
 )  # fmt: skip
 
 Progress = Callable[[ImportJob], Awaitable[None] | None]
@@ -85,8 +99,10 @@ async def create_job(
     owns_file: bool = False,
 ) -> ImportJob:
     """Queue a job for a file already on disk. Raises FileFormatError for a file of no known
-    format, before anything is queued."""
+    format, or a workbook over the caps (a zip bomb), before anything is queued."""
     fmt = detect_format(stored_path)
+    if fmt == "xlsx":
+        check_workbook(stored_path)
     job = ImportJob(
         id=uuid.uuid4(),
         status=JobStatus.queued,
@@ -114,14 +130,19 @@ def _lang_from_name(filename: str) -> str | None:
     return match[1].lower() if match else None
 
 
+_one_more = ImportJob.attempts + 1
+
+
 async def claim_next(sessionmaker: async_sessionmaker[AsyncSession]) -> uuid.UUID | None:
     """Take the oldest queued job, or one whose worker stopped answering. Safe with several
     workers: PostgreSQL skips rows another worker has locked, and the conditional UPDATE lets
-    only one worker win a job on any backend."""
+    only one worker win a job on any backend. A job whose worker died MAX_ATTEMPTS times fails
+    instead of being taken over again."""
+    await _give_up_on_dying_jobs(sessionmaker)
     now = utcnow()
     claimable = or_(
         ImportJob.status == JobStatus.queued,
-        and_(ImportJob.status == JobStatus.running, ImportJob.heartbeat_at < now - STALE_AFTER),
+        and_(_stale(now), ImportJob.attempts < MAX_ATTEMPTS),
     )
     async with sessionmaker() as session, session.begin():
         candidates = select(ImportJob.id).where(claimable).order_by(ImportJob.created_at).limit(5)
@@ -129,11 +150,26 @@ async def claim_next(sessionmaker: async_sessionmaker[AsyncSession]) -> uuid.UUI
             won = await session.execute(
                 update(ImportJob)
                 .where(ImportJob.id == job_id, claimable)
-                .values(status=JobStatus.running, heartbeat_at=now)
+                .values(status=JobStatus.running, heartbeat_at=now, attempts=_one_more)
             )
             if won.rowcount == 1:  # type: ignore[attr-defined]
                 return job_id
     return None
+
+
+def _stale(now: dt.datetime) -> ColumnElement[bool]:
+    return and_(ImportJob.status == JobStatus.running, ImportJob.heartbeat_at < now - STALE_AFTER)
+
+
+async def _give_up_on_dying_jobs(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    dying = _stale(utcnow()) & (ImportJob.attempts >= MAX_ATTEMPTS)
+    async with sessionmaker() as session:
+        found = (await session.execute(select(ImportJob.id, ImportJob.attempts).where(dying))).all()
+    for job_id, attempts in found:
+        logger.error("import %s: its worker died %d times; failing it", job_id, attempts)
+        _discard_upload(
+            await _finish(sessionmaker, job_id, JobStatus.failed, GAVE_UP.format(attempts=attempts))
+        )
 
 
 async def claim_job(sessionmaker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> bool:
@@ -142,7 +178,7 @@ async def claim_job(sessionmaker: async_sessionmaker[AsyncSession], job_id: uuid
         won = await session.execute(
             update(ImportJob)
             .where(ImportJob.id == job_id, ImportJob.status == JobStatus.queued)
-            .values(status=JobStatus.running, heartbeat_at=utcnow())
+            .values(status=JobStatus.running, heartbeat_at=utcnow(), attempts=_one_more)
         )
         return bool(won.rowcount)  # type: ignore[attr-defined]
 
@@ -265,22 +301,21 @@ async def _run_to_end(
         await _run_batches(sessionmaker, job, path, fmt, progress)
     except FileFormatError as exc:
         finished = await _finish(sessionmaker, job_id, JobStatus.failed, str(exc))
-        _discard_upload(finished)
-        return finished
     except Exception:
         logger.exception("import job %s failed", job_id)
-        return await _finish(
+        finished = await _finish(
             sessionmaker, job_id, JobStatus.failed,
-            "The import stopped on an unexpected error; it can be run again.",
+            "The import stopped on an unexpected error; upload the file again to retry.",
         )  # fmt: skip
-    finished = await _finish(sessionmaker, job_id, JobStatus.succeeded, None)
+    else:
+        finished = await _finish(sessionmaker, job_id, JobStatus.succeeded, None)
     _discard_upload(finished)
     return finished
 
 
 def _discard_upload(job: ImportJob) -> None:
-    """An upload is of no more use once its job is done (a failed job's file, unless it failed
-    for its format, stays so that the job can be run again)."""
+    """An upload is of no more use once its job has finished, failed or not: nothing runs a
+    finished job again (the CLI's files, read in place, are not the job's to delete)."""
     if job.owns_file:
         Path(job.stored_path).unlink(missing_ok=True)
 

@@ -12,13 +12,19 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.etag import etag_for
 from app.indicators import service
-from app.indicators.dependencies import IndicatorDep, MatchedIndicatorDep
+from app.indicators.dependencies import (
+    IndicatorDep,
+    MatchedIndicatorDep,
+    MatchedMeasurementDep,
+    MeasurementDep,
+)
 from app.indicators.schemas import (
     IndicatorCreate,
     IndicatorRead,
     IndicatorUpdate,
     MeasurementCreate,
     MeasurementRead,
+    MeasurementUpdate,
 )
 from app.models.indicator import Indicator
 from app.pagination import Page, PageParamsDep
@@ -89,7 +95,8 @@ async def update_indicator(
 @router.post(
     "/{indicator_id:uuid}/measurements",
     status_code=201,
-    summary="Record a measurement (focal points: where their institution is assigned)",
+    summary="Record a measurement, dated today or earlier (focal points: where their "
+    "institution is assigned to every recommendation measured)",
     responses=problem_responses(403, 404),
 )
 async def add_measurement(
@@ -97,8 +104,51 @@ async def add_measurement(
     actor: Annotated[Principal, requires(Permission.report_progress)],
     indicator: IndicatorDep,
     data: MeasurementCreate,
+    request: Request,
+    response: Response,
 ) -> MeasurementRead:
-    return MeasurementRead.build(await service.add_measurement(session, indicator, data, actor))
+    measurement = await service.add_measurement(session, indicator, data, actor)
+    response.headers["ETag"] = etag_for(measurement.version)
+    response.headers["Location"] = str(
+        request.url_for("get_measurement", indicator_id=indicator.id, measurement_id=measurement.id)
+    )
+    return MeasurementRead.build(measurement)
+
+
+_ONE = "/{indicator_id:uuid}/measurements/{measurement_id:uuid}"
+
+
+@router.get(_ONE, summary="One measurement", responses=problem_responses(404))
+async def get_measurement(measurement: MeasurementDep, response: Response) -> MeasurementRead:
+    response.headers["ETag"] = etag_for(measurement.version)
+    return MeasurementRead.build(measurement)
+
+
+@router.patch(
+    _ONE,
+    summary="Correct a measurement (coordinators; needs If-Match; audited)",
+    responses=problem_responses(403, 404, 412, 428),
+)
+async def correct_measurement(
+    session: SessionDep, actor: Planner, measurement: MatchedMeasurementDep,
+    data: MeasurementUpdate, response: Response,
+) -> MeasurementRead:  # fmt: skip
+    corrected = await service.correct_measurement(session, measurement, data, actor)
+    response.headers["ETag"] = etag_for(corrected.version)
+    return MeasurementRead.build(corrected)
+
+
+@router.delete(
+    _ONE,
+    status_code=204,
+    summary="Delete a wrong measurement (coordinators; needs If-Match; the audit trail keeps it)",
+    responses=problem_responses(403, 404, 412, 428),
+)
+async def delete_measurement(
+    session: SessionDep, actor: Planner, measurement: MatchedMeasurementDep
+) -> Response:
+    await service.delete_measurement(session, measurement, actor)
+    return Response(status_code=204)
 
 
 @router.get(

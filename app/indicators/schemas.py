@@ -52,6 +52,13 @@ class MeasurementCreate(RequestBody):
     source: LongText | None = None
 
 
+class MeasurementUpdate(RequestBody):
+    date: IsoDate | None = None
+    value: Number | None = None
+    note: LongText | None = None
+    source: LongText | None = None
+
+
 class MeasurementRead(ShowsUsers):
     id: uuid.UUID
     indicator_id: uuid.UUID
@@ -61,6 +68,8 @@ class MeasurementRead(ShowsUsers):
     source: str | None
     created_by_id: UserRef
     created_at: dt.datetime
+    updated_at: dt.datetime | None
+    version: int
 
     @classmethod
     def build(cls, measurement: Measurement) -> "MeasurementRead":

@@ -5,29 +5,35 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import CompoundSelect, delete, func, insert, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
+from app.clock import today
 from app.db import flush_or_conflict
-from app.errors import reject_nulls
-from app.indicators.schemas import IndicatorCreate, IndicatorUpdate, MeasurementCreate
+from app.errors import UnprocessableEntity, reject_nulls
+from app.indicators.schemas import (
+    IndicatorCreate,
+    IndicatorUpdate,
+    MeasurementCreate,
+    MeasurementUpdate,
+)
 from app.models.action import Action, ActionRecommendation
 from app.models.base import utcnow
 from app.models.indicator import Indicator, IndicatorAction, IndicatorRecommendation, Measurement
 from app.models.recommendation import Recommendation
-from app.pagination import KeysetOrder, PageParams, paginate
-from app.planning.access import require_assigned
+from app.pagination import KeysetOrder, PageParams, cursor_date, cursor_text, cursor_uuid, paginate
+from app.planning.access import require_assigned_to_every
 from app.planning.references import require_existing
 
 BY_NAME = KeysetOrder[Indicator](
     name="indicators", columns=[Indicator.name, Indicator.id], descending=False,
-    key=lambda i: [i.name, i.id], parsers=[str, uuid.UUID],
+    key=lambda i: [i.name, i.id], parsers=[cursor_text, cursor_uuid],
 )  # fmt: skip
 BY_DATE = KeysetOrder[Measurement](
     name="measurements", columns=[Measurement.date, Measurement.id], descending=False,
-    key=lambda m: [m.date, m.id], parsers=[dt.date.fromisoformat, uuid.UUID],
+    key=lambda m: [m.date, m.id], parsers=[cursor_date, cursor_uuid],
 )  # fmt: skip
 Links = tuple[list[uuid.UUID], list[uuid.UUID]]
 
@@ -161,25 +167,38 @@ async def update_indicator(
     return indicator
 
 
+def measured_recommendations(indicator_id: uuid.UUID) -> CompoundSelect[Any]:
+    """The recommendations an indicator measures: its own, and those of its actions."""
+    return union(
+        select(IndicatorRecommendation.recommendation_id).where(
+            IndicatorRecommendation.indicator_id == indicator_id
+        ),
+        select(ActionRecommendation.recommendation_id)
+        .join(IndicatorAction, IndicatorAction.action_id == ActionRecommendation.action_id)
+        .where(IndicatorAction.indicator_id == indicator_id),
+    )
+
+
+def _not_in_the_future(date: dt.date) -> None:
+    if date > today():
+        raise UnprocessableEntity.for_field(
+            "body.date", f"{date} is in the future (today is {today()} in the NMRF's time zone)",
+            "future_date",
+        )  # fmt: skip
+
+
+def _measurement_view(measurement: Measurement) -> dict[str, Any]:
+    return {"date": measurement.date.isoformat(), "value": measurement.value,
+            "note": measurement.note, "source": measurement.source}  # fmt: skip
+
+
 async def add_measurement(
     session: AsyncSession, indicator: Indicator, data: MeasurementCreate, actor: Principal
 ) -> Measurement:
-    """A focal point measures where its institution is assigned to one of the indicator's
-    recommendations or their actions' recommendations, or is responsible for one of its actions."""
-    rec_ids, action_ids = (await links(session, [indicator.id]))[indicator.id]
-    if action_ids:
-        rows = await session.execute(
-            select(Action.institution_id, ActionRecommendation.recommendation_id)
-            .join(ActionRecommendation, ActionRecommendation.action_id == Action.id, isouter=True)
-            .where(Action.id.in_(action_ids))
-        )
-        pairs = rows.all()
-        rec_ids = [*rec_ids, *(rec for _, rec in pairs if rec)]
-        institutions = {inst for inst, _ in pairs if inst}
-        owner = actor.institution_id if actor.institution_id in institutions else None
-    else:
-        owner = None
-    await require_assigned(session, actor, rec_ids, also_institution=owner)
+    """A focal point measures an indicator when its institution is assigned to every
+    recommendation the indicator measures (DESIGN §6); nobody measures the future."""
+    await require_assigned_to_every(session, actor, measured_recommendations(indicator.id))
+    _not_in_the_future(data.date)
     measurement = Measurement(
         id=uuid.uuid4(), indicator_id=indicator.id, created_by_id=actor.user.id,
         created_at=utcnow(), **data.model_dump(),
@@ -190,6 +209,38 @@ async def add_measurement(
                "value": {"before": None, "after": data.value}}  # fmt: skip
     await record_event(session, actor, "measure", "indicator", str(indicator.id), changes)
     return measurement
+
+
+async def correct_measurement(
+    session: AsyncSession, measurement: Measurement, data: MeasurementUpdate, actor: Principal
+) -> Measurement:
+    """A coordinator's correction, audited with the values before and after."""
+    sent = data.model_dump(exclude_unset=True)
+    reject_nulls(sent, "date", "value")
+    if "date" in sent:
+        _not_in_the_future(sent["date"])
+    before = _measurement_view(measurement)
+    for field, value in sent.items():
+        setattr(measurement, field, value)
+    measurement.updated_at = utcnow()
+    await flush_or_conflict(session)
+    await record_event(
+        session, actor, "update", "measurement", str(measurement.id),
+        diff(before, _measurement_view(measurement)),
+    )  # fmt: skip
+    return measurement
+
+
+async def delete_measurement(
+    session: AsyncSession, measurement: Measurement, actor: Principal
+) -> None:
+    """A wrong measurement goes; the audit trail keeps what it said."""
+    await record_event(
+        session, actor, "delete", "measurement", str(measurement.id),
+        diff({**_measurement_view(measurement), "indicator_id": str(measurement.indicator_id)}, {}),
+    )  # fmt: skip
+    await session.delete(measurement)
+    await flush_or_conflict(session)
 
 
 async def list_indicators(

@@ -13,11 +13,11 @@ from app.errors import UnprocessableEntity, reject_nulls
 from app.institutions.schemas import InstitutionCreate, InstitutionRead, InstitutionUpdate
 from app.models.base import utcnow
 from app.models.institution import Institution, InstitutionKind
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_text, cursor_uuid, paginate
 
 BY_NAME = KeysetOrder[Institution](
     name="name", columns=[Institution.name, Institution.id], descending=False,
-    key=lambda i: [i.name, i.id], parsers=[str, uuid.UUID],
+    key=lambda i: [i.name, i.id], parsers=[cursor_text, cursor_uuid],
 )  # fmt: skip
 
 

@@ -49,3 +49,6 @@ class ImportJob(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Written by the running worker after each batch; a stale one means the worker died.
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # How many times a worker has started (or taken over) the job: it fails once a job whose
+    # worker keeps dying (out of memory?) reaches app.imports.service.MAX_ATTEMPTS.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actions.schemas import today
 from app.actions.service import overdue_condition
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
+from app.clock import today
 from app.models.action import CLOSED_ACTION_STATUSES, Action
 from app.models.assignment import Assignment
 from app.models.progress_update import ProgressUpdate, UpdateState

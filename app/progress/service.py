@@ -24,8 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actions.schemas import today
 from app.actions.service import overdue_condition
+from app.clock import today
 from app.i18n import Language, localize
 from app.models.action import Action, ActionRecommendation
 from app.models.progress_update import ProgressUpdate, UpdateState

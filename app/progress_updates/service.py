@@ -4,7 +4,6 @@ A rejected update can be edited and submitted again; a validated one is final, a
 validated updates count towards a recommendation's status and the progress figures.
 """
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -20,7 +19,7 @@ from app.models.institution import Institution
 from app.models.progress_update import ProgressUpdate, UpdateState
 from app.models.recommendation import Recommendation
 from app.models.user import Role
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
 from app.planning.access import require_assigned
 from app.planning.status import refresh_status
 from app.progress_updates.schemas import (
@@ -31,7 +30,7 @@ from app.progress_updates.schemas import (
 
 NEWEST_FIRST = KeysetOrder[ProgressUpdate](
     name="updates", columns=[ProgressUpdate.created_at, ProgressUpdate.id], descending=True,
-    key=lambda u: [u.created_at, u.id], parsers=[dt.datetime.fromisoformat, uuid.UUID],
+    key=lambda u: [u.created_at, u.id], parsers=[cursor_timestamp, cursor_uuid],
 )  # fmt: skip
 _EDITABLE = (UpdateState.draft, UpdateState.rejected)
 

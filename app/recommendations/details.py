@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actions import service as actions
-from app.actions.schemas import today
 from app.assignments import service as assignments
 from app.audit import service as audit
 from app.auth.permissions import Permission
+from app.clock import today
 from app.errors import NotFound
 from app.i18n import Language, localize
 from app.indicators import service as indicators

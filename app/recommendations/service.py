@@ -1,7 +1,6 @@
 """Creating, reading, changing, archiving and listing recommendations."""
 
 import dataclasses
-import datetime as dt
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,7 +34,15 @@ from app.models.recommendation import (
 )
 from app.models.sdg import SdgTarget
 from app.models.taxonomy import AffectedPerson, Theme
-from app.pagination import KeysetOrder, PageParams, paginate_rows
+from app.pagination import (
+    KeysetOrder,
+    PageParams,
+    cursor_date,
+    cursor_int,
+    cursor_text,
+    cursor_uuid,
+    paginate_rows,
+)
 from app.planning.references import require_existing
 from app.recommendations.filters import RecommendationFilters
 from app.recommendations.reads import select_for_read
@@ -90,14 +97,15 @@ def _order(name: SortName) -> KeysetOrder[Any]:
         column, key, parse = (
             Recommendation.publication_date,
             lambda r: r.publication_date,
-            dt.date.fromisoformat,
+            cursor_date,
         )
     elif field == "symbol":
-        column, key, parse = Recommendation.symbol, lambda r: r.symbol, str
+        column, key, parse = Recommendation.symbol, lambda r: r.symbol, cursor_text
     elif field == "status":
-        column, key, parse = Recommendation.status, lambda r: r.status, Status
+        column, key = Recommendation.status, lambda r: r.status
+        parse = lambda value: Status(cursor_text(value))  # noqa: E731
     else:
-        column, parse = _priority_rank, int
+        column, parse = _priority_rank, cursor_int
         key = lambda r: (  # noqa: E731
             _PRIORITIES.index(r.priority) + 1 if r.priority else _UNSET_PRIORITY_RANK
         )
@@ -106,7 +114,7 @@ def _order(name: SortName) -> KeysetOrder[Any]:
         columns=[column, Recommendation.id],
         descending=descending,
         key=lambda r: [key(r), r.id],
-        parsers=[parse, uuid.UUID],
+        parsers=[parse, cursor_uuid],
         dump=lambda v: v if isinstance(v, int) else str(v),
     )
 

@@ -11,28 +11,36 @@ from app.models.country import Country
 from app.models.mechanism import Mechanism, MechanismType
 from app.models.sdg import SdgGoal, SdgTarget
 from app.models.taxonomy import AffectedPerson, Theme
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_int, cursor_text, paginate
 
 GOALS_BY_NUMBER = KeysetOrder[SdgGoal](
     name="number", columns=[SdgGoal.number], descending=False,
-    key=lambda g: [g.number], parsers=[int], dump=lambda v: v,
+    key=lambda g: [g.number], parsers=[cursor_int], dump=lambda v: v,
 )  # fmt: skip
 TARGETS_IN_ORDER = KeysetOrder[SdgTarget](
     name="target", columns=[SdgTarget.sort_order], descending=False,
-    key=lambda t: [t.sort_order], parsers=[int], dump=lambda v: v,
+    key=lambda t: [t.sort_order], parsers=[cursor_int], dump=lambda v: v,
 )  # fmt: skip
 MECHANISMS_BY_CODE = KeysetOrder[Mechanism](
-    name="code", columns=[Mechanism.code], descending=False, key=lambda m: [m.code], parsers=[str]
+    name="code",
+    columns=[Mechanism.code],
+    descending=False,
+    key=lambda m: [m.code],
+    parsers=[cursor_text],
 )
 COUNTRIES_BY_ISO3 = KeysetOrder[Country](
-    name="iso3", columns=[Country.iso3], descending=False, key=lambda c: [c.iso3], parsers=[str]
+    name="iso3",
+    columns=[Country.iso3],
+    descending=False,
+    key=lambda c: [c.iso3],
+    parsers=[cursor_text],
 )
 
 
 def _label_order(model: type[Theme] | type[AffectedPerson]) -> KeysetOrder[Any]:
     return KeysetOrder[Any](
         name="label", columns=[model.label], descending=False,
-        key=lambda label: [label.label], parsers=[str],
+        key=lambda label: [label.label], parsers=[cursor_text],
     )  # fmt: skip
 
 

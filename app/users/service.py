@@ -17,11 +17,15 @@ from app.errors import Conflict, FieldProblem, NotFound, UnprocessableEntity, re
 from app.models.base import utcnow
 from app.models.institution import Institution
 from app.models.user import Role, User
-from app.pagination import KeysetOrder, PageParams, paginate
+from app.pagination import KeysetOrder, PageParams, cursor_text, paginate
 from app.users.schemas import UserCreate, UserRead, UserUpdate
 
 BY_EMAIL = KeysetOrder[User](
-    name="email", columns=[User.email], descending=False, key=lambda u: [u.email], parsers=[str]
+    name="email",
+    columns=[User.email],
+    descending=False,
+    key=lambda u: [u.email],
+    parsers=[cursor_text],
 )
 _EMAIL_TAKEN = "An account with this email address exists already."
 

@@ -87,13 +87,15 @@ async def test_a_focal_point_changes_only_the_status_of_its_own_actions(
         f"/actions/{own['id']}", json={"status": "in_progress"}, headers={"If-Match": '"1"'}
     )
     assert started.status_code == 200, started.text
-    # Assigned to the recommendation, a focal point may move actions that serve it too.
+    # Being assigned to the recommendation is not enough: the action is Justice's (issue #14:
+    # Justice's focal point completed Health's action and moved its public status).
     await assign(client, rec["id"], interior, "support")
-    other = await plan_action(client, [rec["id"]])
-    moved = await stranger.patch(
-        f"/actions/{other['id']}", json={"status": "completed"}, headers={"If-Match": '"1"'}
-    )
-    assert moved.status_code == 200
+    for unowned in (own, await plan_action(client, [rec["id"]])):
+        moved = await stranger.patch(
+            f"/actions/{unowned['id']}", json={"status": "completed"}, headers={"If-Match": "*"}
+        )
+        assert_problem(moved, 403)
+    assert (await client.get(f"/recommendations/{rec['id']}")).json()["status"] == "in_progress"
 
 
 async def test_unknown_recommendations_refuse_the_action(client: AsyncClient) -> None:

@@ -83,7 +83,15 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
             "/assignments",
             json={"recommendation_id": rec_id, "institution_id": str(institution.id)},
         ),
-        "action": await admin.post("/actions", json={"title": "A", "recommendation_ids": [rec_id]}),
+        # The focal point's institution is responsible for the action (DESIGN §6).
+        "action": await admin.post(
+            "/actions",
+            json={
+                "title": "A",
+                "recommendation_ids": [rec_id],
+                "institution_id": str(institution.id),
+            },
+        ),
         "indicator": await admin.post(
             "/indicators", json={"name": "I", "recommendation_ids": [rec_id]}
         ),
@@ -94,6 +102,11 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
     }
     for response in planned.values():
         assert response.status_code == 201, response.text
+    measured = await admin.post(
+        f"/indicators/{planned['indicator'].json()['id']}/measurements",
+        json={"date": "2025-01-01", "value": 1},
+    )
+    assert measured.status_code == 201, measured.text
     job = ImportJob(
         id=uuid.uuid4(), status=JobStatus.succeeded, filename="export-full-en.json",
         stored_path="/nonexistent", owns_file=False, dry_run=False, countries=[], processed=0,
@@ -113,6 +126,7 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
         "assignment_id": planned["assignment"].json()["id"],
         "action_id": planned["action"].json()["id"],
         "indicator_id": planned["indicator"].json()["id"],
+        "measurement_id": measured.json()["id"],
         "update_id": planned["update"].json()["id"],
         "theme_id": theme["id"],
         "affected_person_id": group["id"],

@@ -264,7 +264,7 @@ def _groups(**groups: tuple[list[Rule], str | None]) -> list[Any]:
         tokens_managing_accounts=(TOKENS_MANAGING_ACCOUNTS, None),
         public=(PUBLIC, None),
         focal_point=(FOCAL_POINT, None),
-        focal_point_elsewhere=(FOCAL_POINT_ELSEWHERE, "issue 14 item 6"),
+        focal_point_elsewhere=(FOCAL_POINT_ELSEWHERE, None),
     ),
 )
 async def test_the_policy(

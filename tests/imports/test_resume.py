@@ -88,3 +88,47 @@ async def _load(app: FastAPI, job_id: str) -> ImportJob:
     async with app.state.sessionmaker() as session:
         job: ImportJob = await session.get_one(ImportJob, uuid.UUID(job_id))
         return job
+
+
+async def _worker_dies(app: FastAPI) -> uuid.UUID | None:
+    """A worker claims a job and dies at once (killed, out of memory): the job stays running
+    with a heartbeat that goes stale."""
+    claimed = await service.claim_next(app.state.sessionmaker)
+    async with app.state.sessionmaker() as session, session.begin():
+        stale = dt.datetime.now(dt.UTC) - service.STALE_AFTER - dt.timedelta(seconds=1)
+        await session.execute(update(ImportJob).values(heartbeat_at=stale))
+    return claimed
+
+
+async def test_a_job_whose_worker_keeps_dying_fails_after_max_attempts(
+    app: FastAPI, client: AsyncClient, tmp_path: Path, import_dir: Path
+) -> None:
+    path = uhri.write_json(tmp_path / "export-full-en.json", uhri.english())
+    with path.open("rb") as handle:
+        job_id = (await client.post("/imports", files={"file": (path.name, handle)})).json()["id"]
+    for _ in range(service.MAX_ATTEMPTS):
+        assert str(await _worker_dies(app)) == job_id
+    # Not taken over a fourth time: failed, with the reason, its upload gone.
+    assert await service.claim_next(app.state.sessionmaker) is None
+    job = (await client.get(f"/imports/{job_id}")).json()
+    assert job["status"] == "failed"
+    assert f"started {service.MAX_ATTEMPTS} times" in job["message"]
+    assert list(import_dir.iterdir()) == []
+    audit = (await client.get("/audit", params={"entity_type": "import_job"})).json()["items"]
+    assert [record["action"] for record in audit] == ["import_failed"]
+
+
+async def test_the_upload_of_a_failed_job_is_deleted(
+    app: FastAPI, client: AsyncClient, import_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(service, "write_batch", broken)
+    content = uhri.write_json(import_dir.parent / "export-full-en.json", uhri.english())
+    response = await client.post("/imports", files={"file": (content.name, content.read_bytes())})
+    assert len(list(import_dir.iterdir())) == 1
+    await ImportWorker(app.state.sessionmaker).run_pending()
+    job = (await client.get(f"/imports/{response.json()['id']}")).json()
+    assert job["status"] == "failed"
+    assert list(import_dir.iterdir()) == []

@@ -1,26 +1,12 @@
-from typing import Any
-
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
 from tests.conftest import ClientFactory
+from tests.indicators.factories import create_indicator, measure
 from tests.planning.factories import assign, focal_point_headers, institution_id, plan_action
 from tests.problems import assert_problem
 from tests.recommendations.factories import create_recommendation
-
-
-async def _indicator(client: AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await client.post("/indicators", json={"name": "Births registered (%)", **fields})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def _measure(http: AsyncClient, indicator: dict[str, Any], date: str, value: float) -> Any:
-    return await http.post(
-        f"/indicators/{indicator['id']}/measurements", json={"date": date, "value": value}
-    )
 
 
 @pytest.mark.parametrize(
@@ -45,9 +31,9 @@ async def test_latest_value_and_progress(
     latest: float | None,
     progress: float | None,
 ) -> None:
-    indicator = await _indicator(client, baseline=baseline, target=target, unit="%")
+    indicator = await create_indicator(client, baseline=baseline, target=target, unit="%")
     for date, value in values:
-        assert (await _measure(client, indicator, date, value)).status_code == 201
+        assert (await measure(client, indicator, date, value)).status_code == 201
     read = (await client.get(f"/indicators/{indicator['id']}")).json()
     assert read["latest_value"] == latest
     assert read["progress"] == progress
@@ -60,7 +46,7 @@ async def test_latest_value_and_progress(
 async def test_links_and_bad_input(client: AsyncClient) -> None:
     rec = await create_recommendation(client)
     action = await plan_action(client, [rec["id"]])
-    indicator = await _indicator(
+    indicator = await create_indicator(
         client, recommendation_ids=[rec["id"]], action_ids=[action["id"]], sdg_indicator="16.9.1",
         direction="increase",
     )  # fmt: skip
@@ -73,7 +59,7 @@ async def test_links_and_bad_input(client: AsyncClient) -> None:
         await client.post("/indicators", json={"name": "x", "action_ids": [rec["id"]]}),
         422, "body.action_ids",
     )  # fmt: skip
-    assert_problem(await _measure(client, indicator, "2025-13-01", 1), 422)
+    assert_problem(await measure(client, indicator, "2025-13-01", 1), 422)
     nan = await client.post(
         f"/indicators/{indicator['id']}/measurements",
         content=b'{"date": "2025-01-01", "value": NaN}',
@@ -92,15 +78,17 @@ async def test_focal_points_measure_where_assigned(
     rec = await create_recommendation(client)
     justice, interior = await institution_id(app), await institution_id(app)
     await assign(client, rec["id"], justice)
-    indicator = await _indicator(client, recommendation_ids=[rec["id"]], baseline=0, target=10)
+    indicator = await create_indicator(
+        client, recommendation_ids=[rec["id"]], baseline=0, target=10
+    )
     focal = await make_client(headers=await focal_point_headers(app, justice))
     stranger = await make_client(headers=await focal_point_headers(app, interior))
-    measured = await _measure(focal, indicator, "2025-01-01", 5)
+    measured = await measure(focal, indicator, "2025-01-01", 5)
     assert measured.status_code == 201, measured.text
     me = (await focal.get("/users/me")).json()
     assert (measured.json()["date"], measured.json()["value"]) == ("2025-01-01", 5)
     assert measured.json()["created_by_id"] == me["id"]
-    assert_problem(await _measure(stranger, indicator, "2025-02-01", 6), 403)
+    assert_problem(await measure(stranger, indicator, "2025-02-01", 6), 403)
     assert_problem(await focal.post("/indicators", json={"name": "mine"}), 403)
     read = (await client.get(f"/indicators/{indicator['id']}")).json()
     assert (read["latest_value"], read["progress"]) == (5, 0.5)  # the stranger's 6 is not there
@@ -108,10 +96,10 @@ async def test_focal_points_measure_where_assigned(
 
 async def test_change_an_indicator_with_if_match(client: AsyncClient) -> None:
     first, second = await create_recommendation(client), await create_recommendation(client)
-    indicator = await _indicator(
+    indicator = await create_indicator(
         client, baseline=10, target=20, unit="%", recommendation_ids=[first["id"]]
     )
-    assert (await _measure(client, indicator, "2025-01-01", 15)).status_code == 201
+    assert (await measure(client, indicator, "2025-01-01", 15)).status_code == 201
     path = f"/indicators/{indicator['id']}"
     assert_problem(await client.patch(path, json={"target": 30}), 428)
     changed = await client.patch(

@@ -1,0 +1,113 @@
+"""UHRI's JSON export read one record at a time, with bounded memory whatever the file holds.
+
+ijson's item builder keeps a path string per nesting level for every event, so a record nested
+40,000 deep cost gigabytes; records are built here from yajl's bare events instead, and a record
+nested deeper than MAX_RECORD_DEPTH is skipped unbuilt and reported invalid. yajl holds a whole
+string in memory before it reports it, so the bytes read since a record began are capped too.
+"""
+
+import codecs
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import ijson
+
+# A UHRI record is an object of strings, numbers and lists of strings: two levels.
+MAX_RECORD_DEPTH = 8
+# UHRI's longest record is some kilobytes; a text of 50 MB is still reported as one invalid
+# record rather than failing the file.
+MAX_RECORD_BYTES = 64 * 1024**2
+TOO_DEEP = "_too_deep"
+NOT_AN_OBJECT = "_not_an_object"
+_OPEN = frozenset({"start_map", "start_array"})
+_CLOSE = frozenset({"end_map", "end_array"})
+
+
+class RecordTooLarge(ValueError):
+    """A record (or whatever precedes it) runs past MAX_RECORD_BYTES."""
+
+
+class MeteredSource:
+    """Passes the file's bytes to yajl; fails on the first byte sequence that is not UTF-8
+    (yajl would accept some) and once a record runs past MAX_RECORD_BYTES."""
+
+    def __init__(self, raw: BinaryIO, max_record_bytes: int = MAX_RECORD_BYTES) -> None:
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.max_record_bytes = max_record_bytes
+        self.since_record = 0
+        self.record_index = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._decoder.decode(data, final=not data)
+        self.since_record += len(data)
+        if self.since_record > self.max_record_bytes:
+            raise RecordTooLarge(
+                f"Record {self.record_index} (counting from 0) is larger than "
+                f"{self.max_record_bytes // 1024**2} MB; no UHRI record comes near that."
+            )
+        return data
+
+
+def json_records(source: MeteredSource) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, record) for each item of the top-level array. An item that is not an object, or
+    is nested too deep, comes as a one-key marker dict that normalize() reports."""
+    events = ijson.basic_parse(source, use_float=True)
+    if next(events, (None, None))[0] != "start_array":
+        raise ijson.common.JSONError("the file is not a JSON array")
+    for index, (event, value) in enumerate(events):
+        if event == "end_array":
+            for _ in events:  # nothing may follow the array; yajl refuses what does
+                pass
+            return
+        source.since_record = 0
+        source.record_index = index
+        item = _build(event, events) if event in _OPEN else value
+        if isinstance(item, dict):
+            yield index, item
+        else:
+            yield index, {NOT_AN_OBJECT: item}
+
+
+def _build(first: str, events: Iterator[tuple[str, Any]]) -> Any:
+    """The value that `first` opens, or {TOO_DEEP: True} when it nests too deep."""
+    stack: list[Any] = [{} if first == "start_map" else []]
+    key = None
+    for event, value in events:
+        if event == "map_key":
+            key = value
+            continue
+        if event in _OPEN:
+            if len(stack) == MAX_RECORD_DEPTH:
+                _skip(events, open_levels=len(stack) + 1)
+                return {TOO_DEEP: True}
+            child: Any = {} if event == "start_map" else []
+        elif event in _CLOSE:
+            done = stack.pop()
+            if not stack:
+                return done
+            continue
+        else:
+            child = value
+        parent = stack[-1]
+        if type(parent) is dict:
+            parent[key] = child
+        else:
+            parent.append(child)
+        if event in _OPEN:
+            stack.append(child)
+    raise ijson.common.IncompleteJSONError("the file ends inside a record")
+
+
+def _skip(events: Iterator[tuple[str, Any]], open_levels: int) -> None:
+    """Read to the end of a record without building it: only its depth is counted."""
+    depth = open_levels
+    for event, _ in events:
+        if event in _OPEN:
+            depth += 1
+        elif event in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return
+    raise ijson.common.IncompleteJSONError("the file ends inside a record")
