@@ -15,15 +15,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actions.schemas import ActionUpdate
-from app.actions.service import update_action
+from app.actions.service import set_statuses
 from app.audit.service import record_event
 from app.auth.principal import Principal
 from app.clock import today
 from app.errors import AppError, Conflict, FieldProblem, Forbidden, UnprocessableEntity
 from app.i18n import Language
 from app.indicators.schemas import MeasurementCreate, MeasurementUpdate
-from app.indicators.service import add_measurement, correct_measurement
+from app.indicators.service import add_many, correct_measurement
 from app.models.action import Action
 from app.models.indicator import Indicator, Measurement
 from app.models.institution import Institution
@@ -35,10 +34,14 @@ from app.plans import labels
 from app.plans.labels import ACTIONS, INDICATORS, PROGRESS
 from app.plans.reading import ActionRow, Filled, MeasurementRow, Problem, ProgressRow
 from app.progress_updates.schemas import ProgressUpdateCreate, ProgressUpdateEdit
-from app.progress_updates.service import create_update, edit_update, submit
+from app.progress_updates.service import create_many, edit_update, submit
 
 _EVERYWHERE = (Role.admin, Role.coordinator)
 _WHOLE_SHEET = (labels.MISSING_SHEET, labels.WRONG_HEADER, labels.TOO_MANY_ROWS)
+Words = dict[type[AppError], str]  # the row's problem for each kind of refusal
+_NOT_RESPONSIBLE: Words = {Forbidden: labels.NOT_RESPONSIBLE}
+_NOT_MEASURABLE: Words = {Forbidden: labels.NOT_ASSIGNED_TO_EVERY}
+_REPORTING: Words = {Forbidden: labels.NOT_ASSIGNED, Conflict: labels.ALREADY_SUBMITTED}
 M = TypeVar("M")
 
 
@@ -107,27 +110,31 @@ class _Applier:
         self.outcome = Outcome()
         self.problems: list[Problem] = []
 
-    async def call(
-        self, sheet: str, row: int, column: str, refusals: dict[type[AppError], str], work: Any
-    ) -> bool:
-        """Run one service call; its refusal becomes the row's problem in the person's words."""
-        try:
-            await work()
-        except ValidationError as exc:
+    def refused(self, sheet: str, row: int, column: str, exc: Exception, words: Words) -> None:
+        """A service's refusal, as the row's problem in the person's words."""
+        if isinstance(exc, ValidationError):
             reason = "; ".join(str(e["msg"]) for e in exc.errors())
             self.problems.append(Problem(sheet, row, column, labels.REFUSED, {"reason": reason}))
-            return False
-        except AppError as exc:
-            message = next((m for kind, m in refusals.items() if isinstance(exc, kind)), None)
-            params = {} if message else {"reason": exc.detail}
-            self.problems.append(Problem(sheet, row, column, message or labels.REFUSED, params))
-            if not self.session.sync_session.is_active:
-                raise refusal(self.problems, self.lang) from exc  # a failed flush: stop here
+            return
+        assert isinstance(exc, AppError)
+        message = next((m for kind, m in words.items() if isinstance(exc, kind)), None)
+        params = {} if message else {"reason": exc.detail}
+        self.problems.append(Problem(sheet, row, column, message or labels.REFUSED, params))
+        if not self.session.sync_session.is_active:
+            raise refusal(self.problems, self.lang) from exc  # a failed flush: stop here
+
+    async def call(self, sheet: str, row: int, column: str, words: Words, work: Any) -> bool:
+        """Run one service call (the rare paths: a row uploaded again)."""
+        try:
+            await work()
+        except (ValidationError, AppError) as exc:
+            self.refused(sheet, row, column, exc, words)
             return False
         return True
 
     async def actions(self, rows: list[ActionRow]) -> None:
         found = await _by_id(self.session, Action, [r.id for r in rows])
+        changes: list[tuple[ActionRow, Action]] = []
         for row in rows:
             action = found.get(row.id)
             if action is None:
@@ -136,13 +143,15 @@ class _Applier:
                 self.outcome.rows_unchanged += 1
             elif row.version != action.version:
                 self.problems.append(Problem(ACTIONS.name, row.row, "status", labels.STALE_ACTION))
-            elif await self.call(
-                ACTIONS.name, row.row, "status", {Forbidden: labels.NOT_RESPONSIBLE},
-                lambda a=action, s=row.status: update_action(
-                    self.session, a, ActionUpdate(status=s), self.actor
-                ),
-            ):  # fmt: skip
-                self.outcome.actions_changed += 1
+            else:
+                changes.append((row, action))
+        refusals = await set_statuses(
+            self.session, [(action, row.status) for row, action in changes], self.actor
+        )
+        for (row, _), refused in zip(changes, refusals, strict=True):
+            if refused is not None:
+                self.refused(ACTIONS.name, row.row, "status", refused, _NOT_RESPONSIBLE)
+        self.outcome.actions_changed += len(changes)
 
     async def measurements(
         self, rows: list[MeasurementRow], applied: dict[uuid.UUID, WorkbookRow]
@@ -153,6 +162,7 @@ class _Applier:
             Measurement,
             [applied[r.key].entity_id for r in rows if r.key in applied],
         )
+        new: list[tuple[MeasurementRow, Indicator, MeasurementCreate]] = []
         for row in rows:
             indicator = indicators.get(row.id)
             if indicator is None:
@@ -165,17 +175,21 @@ class _Applier:
                 )
             elif row.key in applied:
                 await self._measured_again(row, earlier.get(applied[row.key].entity_id))
-            elif await self.call(
-                INDICATORS.name, row.row, "new_value", {Forbidden: labels.NOT_ASSIGNED_TO_EVERY},
-                lambda i=indicator, r=row: self._measure(i, r),
-            ):  # fmt: skip
+            else:
+                try:
+                    data = MeasurementCreate(date=row.date, value=row.value, note=row.note)
+                except ValidationError as exc:
+                    self.refused(INDICATORS.name, row.row, "new_value", exc, {})
+                    continue
+                new.append((row, indicator, data))
+        results = await add_many(self.session, [(i, d) for _, i, d in new], self.actor)
+        for (row, _, _), result in zip(new, results, strict=True):
+            if isinstance(result, Measurement):
+                self.session.add(WorkbookRow(key=row.key, entity_type="measurement",
+                                             entity_id=result.id))  # fmt: skip
                 self.outcome.measurements_created += 1
-
-    async def _measure(self, indicator: Indicator, row: MeasurementRow) -> None:
-        data = MeasurementCreate(date=row.date, value=row.value, note=row.note)
-        measurement = await add_measurement(self.session, indicator, data, self.actor)
-        self.session.add(WorkbookRow(key=row.key, entity_type="measurement",
-                                     entity_id=measurement.id))  # fmt: skip
+            else:
+                self.refused(INDICATORS.name, row.row, "new_value", result, _NOT_MEASURABLE)
 
     async def _measured_again(self, row: MeasurementRow, earlier: Measurement | None) -> None:
         if earlier is None:  # a coordinator deleted it: the row stays applied
@@ -208,9 +222,7 @@ class _Applier:
             ProgressUpdate,
             [applied[r.key].entity_id for r in rows if r.key in applied],
         )
-        refusals: dict[type[AppError], str] = {
-            Forbidden: labels.NOT_ASSIGNED, Conflict: labels.ALREADY_SUBMITTED,
-        }  # fmt: skip
+        new: list[tuple[ProgressRow, Recommendation, ProgressUpdateCreate]] = []
         for row in rows:
             rec = recs.get(row.recommendation_id)
             if rec is None or rec.archived:
@@ -226,24 +238,30 @@ class _Applier:
                 elif update is None:
                     self.outcome.rows_unchanged += 1
                 else:
-                    await self.call(PROGRESS.name, row.row, "assessment", refusals,
+                    await self.call(PROGRESS.name, row.row, "assessment", _REPORTING,
                                     lambda u=update, r=row: self._report_again(u, r))  # fmt: skip
             else:
-                await self.call(PROGRESS.name, row.row, "assessment", refusals,
-                                lambda c=rec, r=row: self._report(c, r))  # fmt: skip
-
-    async def _report(self, rec: Recommendation, row: ProgressRow) -> None:
-        data = ProgressUpdateCreate(
-            assessment=row.assessment, narrative=row.narrative, evidence=row.evidence,
-            institution_id=self.institution.id if self.actor.role in _EVERYWHERE else None,
-        )  # fmt: skip
-        update = await create_update(self.session, rec, data, self.actor)
-        self.session.add(WorkbookRow(key=row.key, entity_type="progress_update",
-                                     entity_id=update.id))  # fmt: skip
-        self.outcome.progress_updates_created += 1
-        if self.submit:
-            await submit(self.session, update, self.actor)
-            self.outcome.progress_updates_submitted += 1
+                try:
+                    data = ProgressUpdateCreate(
+                        assessment=row.assessment, narrative=row.narrative, evidence=row.evidence,
+                        institution_id=self.institution.id
+                        if self.actor.role in _EVERYWHERE else None,
+                    )  # fmt: skip
+                except ValidationError as exc:
+                    self.refused(PROGRESS.name, row.row, "assessment", exc, {})
+                    continue
+                new.append((row, rec, data))
+        results = await create_many(
+            self.session, [(rec, data) for _, rec, data in new], self.actor, submit=self.submit
+        )
+        for (row, _, _), result in zip(new, results, strict=True):
+            if isinstance(result, ProgressUpdate):
+                self.session.add(WorkbookRow(key=row.key, entity_type="progress_update",
+                                             entity_id=result.id))  # fmt: skip
+                self.outcome.progress_updates_created += 1
+                self.outcome.progress_updates_submitted += self.submit
+            else:
+                self.refused(PROGRESS.name, row.row, "assessment", result, _REPORTING)
 
     async def _report_again(self, update: ProgressUpdate, row: ProgressRow) -> None:
         same = (update.assessment, update.narrative, list(update.evidence)) == (
