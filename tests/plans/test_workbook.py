@@ -20,6 +20,7 @@ from app.models.indicator import Measurement
 from app.models.progress_update import ProgressUpdate
 from app.models.user import Role
 from app.models.workbook_row import WorkbookRow
+from app.plans import reading
 from app.plans.labels import SHEETS
 from tests.planning.factories import (
     assign,
@@ -203,8 +204,18 @@ async def test_round_trip_applies_every_sheet_and_a_second_upload_creates_nothin
     assert update["narrative"] == "=Training began"
     assert update["evidence"] == ["https://example.org/a", "https://example.org/b"]
     assert update["institution_id"] == plan.institution
+    # Audited like the API's own writes: who, what, before and after.
     audited = (await client.get("/audit", params={"entity_type": "progress_update"})).json()
-    assert any(r["entity_id"] == update["id"] for r in audited["items"])
+    mine = [r for r in audited["items"] if r["entity_id"] == update["id"]]
+    assert {r["action"] for r in mine} == {"create", "submit"}
+    assert all(r["actor"]["user_id"] and r["client"] for r in mine)
+    audited = (await client.get("/audit", params={"entity_id": plan.action["id"]})).json()
+    assert audited["items"][0]["changes"]["status"] == {
+        "before": "planned", "after": "in_progress"
+    }  # fmt: skip
+    audited = (await client.get("/audit", params={"entity_id": plan.indicator["id"]})).json()
+    assert audited["items"][0]["action"] == "measure"
+    assert audited["items"][0]["changes"]["value"]["after"] == 42
     after_first = await counts(app)
     assert after_first[:3] == (before[0] + 1, before[1] + 1, before[2] + 2)
 
@@ -337,7 +348,7 @@ async def test_all_institutions_is_a_zip_of_workbooks(client: AsyncClient, plan:
 
 
 async def test_hostile_files_are_refused(
-    app: FastAPI, client: AsyncClient, plan: Plan, tmp_path: Any
+    app: FastAPI, client: AsyncClient, plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = await counts(app)
     bomb = io.BytesIO()
@@ -353,6 +364,11 @@ async def test_hostile_files_are_refused(
     response = await upload(client, as_bytes(wrong))
     assert response.status_code == 422
     book = await download(client, plan.institution)
+    monkeypatch.setattr(reading, "MAX_ROWS", 2)  # a huge sheet, scaled down
+    response = await upload(client, as_bytes(book))
+    assert response.status_code == 422
+    assert {(p["sheet"], p["row"]) for p in response.json()["errors"]} == {("Progress", 4)}
+    monkeypatch.undo()
     del book["Progress"]
     response = await upload(client, as_bytes(book))
     assert response.status_code == 422
