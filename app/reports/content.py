@@ -41,7 +41,12 @@ class _Builder:
     # --- small pieces ---------------------------------------------------------------------
 
     def line(self, name: str, value: str) -> None:
-        self.blocks.append(Paragraph((Span(f"{name}: ", bold=True), Span(value))))
+        self.blocks.append(Paragraph((Span(self.labelled(name), bold=True), Span(value))))
+
+    def labelled(self, name: str) -> str:
+        """"Status: ", "Statut : ", "状态：" (each language's colon and spacing)."""
+        text = _("%(label)s:") % {"label": name}
+        return text if text.endswith("：") else text + " "
 
     def note(self, text: str) -> None:
         self.blocks.append(Paragraph((Span(text, italic=True),), italic=True))
@@ -77,7 +82,7 @@ class _Builder:
             "implementation_plan": _("Implementation plan for the human rights recommendations"),
         }[request.kind]
         self.blocks.append(Heading(0, title, "title"))
-        self.line(_("State"), localize(data.country_names, self.lang))
+        self.line(_("State concerned"), localize(data.country_names, self.lang))
         mechanism = (
             localize(data.mechanism_names, self.lang) if data.mechanism_names else _("All mechanisms")
         )
