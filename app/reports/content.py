@@ -133,7 +133,7 @@ class _Builder:
         self.blocks.append(Heading(1, _("Summary"), "summary"))
         rows = [(label(key, "status"), str(figures.by_status[key])) for key in STATUS_KEYS]
         rows.append((_("Total"), str(figures.recommendations)))
-        self.blocks.append(Table((_("Status"), _("Recommendations")), tuple(rows), (3, 1)))
+        self.blocks.append(Table((_("Status"), _("Recommendations")), tuple(rows), (3, 1), 0.6))
         if self.request.kind == "upr_midterm" or figures.by_upr_position["none"] != (
             figures.recommendations
         ):
@@ -141,7 +141,8 @@ class _Builder:
                 (label(key, "upr_position"), str(figures.by_upr_position[key]))
                 for key in POSITION_KEYS
             )
-            self.blocks.append(Table((_("UPR position"), _("Recommendations")), positions, (3, 1)))
+            headers = (_("UPR position"), _("Recommendations"))
+            self.blocks.append(Table(headers, positions, (3, 1), 0.6))
         rate = format_percent(figures.implementation_rate, "#,##0.0%", locale=self.locale)
         self.line(_("Implementation rate"), rate)
         self.note(

@@ -40,6 +40,8 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     # Relative column widths, for the DOCX and HTML layouts.
     widths: tuple[int, ...] = ()
+    # Of the text width: a two-column summary needs no more than this.
+    share: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -150,8 +150,9 @@ def _html_contents(report: Report, block: Contents) -> str:
 
 
 def _html_table(table: Table) -> str:
+    width = f' style="width:{round(table.share * 100)}%"' if table.share < 1 else ""
     head = "".join(f'<th scope="col">{_e(h)}</th>' for h in table.headers)
     body = "".join(
         "<tr>" + "".join(f"<td>{_html_text(c)}</td>" for c in row) + "</tr>" for row in table.rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table{width}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -91,12 +91,13 @@ class _Writer:
 
     def table(self, block: Table) -> None:
         widths = block.widths or (1,) * len(block.headers)
-        twips = [TEXT_WIDTH_TWIPS * w // sum(widths) for w in widths]
+        total = int(TEXT_WIDTH_TWIPS * block.share)
+        twips = [total * w // sum(widths) for w in widths]
         grid = "".join(f'<w:gridCol w:w="{t}"/>' for t in twips)
         bidi = "<w:bidiVisual/>" if self.rtl else ""
         out = [
             f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/>{bidi}'
-            f'<w:tblW w:w="{TEXT_WIDTH_TWIPS}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+            f'<w:tblW w:w="{total}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
             '<w:tblCellMar><w:top w:w="29" w:type="dxa"/><w:bottom w:w="29" w:type="dxa"/>'
             "</w:tblCellMar>"
             '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" '
@@ -229,12 +230,15 @@ def _styles(document: docx.document.Document, report: Report) -> None:
     quoted = styles.add_style("Recommendation Text", WD_STYLE_TYPE.PARAGRAPH)
     quoted.element.set(qn("w:styleId"), "RecommendationText")
     quoted.base_style = normal
-    quoted.paragraph_format.left_indent = Cm(0.6)
+    # The side a line starts from: the right in Arabic.
+    side = "right" if report.right_to_left else "left"
+    setattr(quoted.paragraph_format, f"{side}_indent", Cm(0.6))
     quoted.paragraph_format.space_after = Pt(6)
     quoted.font.color.rgb = RGBColor(0x26, 0x26, 0x26)
     _insert(
         quoted.element.get_or_add_pPr(),
-        f'<w:pBdr {W_NS}><w:left w:val="single" w:sz="12" w:space="8" w:color="8EAADB"/></w:pBdr>',
+        f'<w:pBdr {W_NS}><w:{side} w:val="single" w:sz="12" w:space="8" w:color="8EAADB"/>'
+        "</w:pBdr>",
         PPR_AFTER_PBDR,
     )
     cells = styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
