@@ -59,7 +59,9 @@ def report(
     try:
         made = asyncio.run(run())
     except AppError as exc:
-        details = "; ".join(f"{e.field.removeprefix('body.')}: {e.message}" for e in exc.errors or [])
+        details = "; ".join(
+            f"{e.field.removeprefix('body.')}: {e.message}" for e in exc.errors or []
+        )
         raise click.ClickException(f"{exc.detail} {details}".strip()) from exc
     if output is not None and str(output) == "-":
         sys.stdout.buffer.write(made.content)

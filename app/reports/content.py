@@ -44,7 +44,7 @@ class _Builder:
         self.blocks.append(Paragraph((Span(self.labelled(name), bold=True), Span(value))))
 
     def labelled(self, name: str) -> str:
-        """"Status: ", "Statut : ", "状态：" (each language's colon and spacing)."""
+        """ "Status: ", "Statut : ", "状态：" (each language's colon and spacing)."""
         text = _("%(label)s:") % {"label": name}
         return text if text.endswith("：") else text + " "
 
@@ -77,14 +77,19 @@ class _Builder:
     def build(self) -> Report:
         request, data = self.request, self.data
         title = {
-            "upr_midterm": _("Universal Periodic Review: mid-term report on the implementation of recommendations"),
+            "upr_midterm": _(
+                "Universal Periodic Review: mid-term report on the implementation of "
+                "recommendations"
+            ),
             "treaty_followup": _("Follow-up report on the concluding observations"),
             "implementation_plan": _("Implementation plan for the human rights recommendations"),
         }[request.kind]
         self.blocks.append(Heading(0, title, "title"))
         self.line(_("State concerned"), localize(data.country_names, self.lang))
         mechanism = (
-            localize(data.mechanism_names, self.lang) if data.mechanism_names else _("All mechanisms")
+            localize(data.mechanism_names, self.lang)
+            if data.mechanism_names
+            else _("All mechanisms")
         )
         self.line(_("Mechanism"), mechanism)
         if request.cycle is not None:
@@ -240,9 +245,9 @@ class _Builder:
             self.line(_("Actions"), _("None planned"))
         if entry.indicators:
             self.blocks.append(Paragraph((Span(_("Indicators"), bold=True),)))
-            headers = (_("Indicator"), _("Baseline"), _("Latest value"), _("Target"))
-            rows = tuple(self.indicator_row(i) for i in entry.indicators)
-            self.blocks.append(Table(headers, rows, (5, 3, 3, 3)))
+            measured = tuple(self.indicator_row(i) for i in entry.indicators)
+            columns = (_("Indicator"), _("Baseline"), _("Latest value"), _("Target"))
+            self.blocks.append(Table(columns, measured, (5, 3, 3, 3)))
         update = entry.update
         if update is None:
             self.line(_("Latest validated progress"), _("None yet"))
@@ -280,9 +285,7 @@ class _Builder:
         )
 
     def annex(self) -> None:
-        self.blocks.append(
-            Heading(1, _("Annex: all the recommendations of this report"), "annex")
-        )
+        self.blocks.append(Heading(1, _("Annex: all the recommendations of this report"), "annex"))
         upr = self.request.kind == "upr_midterm"
         headers: list[str] = [_("No."), _("Symbol and paragraph")]
         if upr:

@@ -32,6 +32,4 @@ async def compose(session: AsyncSession, request: ReportRequest, lang: Language)
 async def make_report(session: AsyncSession, request: ReportRequest, lang: Language) -> ReportFile:
     report = await compose(session, request, lang)
     content = WRITERS[request.format](report)
-    return ReportFile(
-        content, MEDIA_TYPES[request.format], f"{report.file_stem}.{request.format}"
-    )
+    return ReportFile(content, MEDIA_TYPES[request.format], f"{report.file_stem}.{request.format}")

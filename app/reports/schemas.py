@@ -37,7 +37,8 @@ class ReportRequest(RequestBody):
     )
     group_by: GroupBy = "cluster"
     lang: Language | None = Field(
-        default=None, description="The report's language; else the request's (`?lang=`, Accept-Language)"
+        default=None,
+        description="The report's language; else the request's (`?lang=`, Accept-Language)",
     )
     format: ReportFormat = "docx"
 

@@ -8,10 +8,11 @@ import datetime as dt
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import FieldProblem, UnprocessableEntity
@@ -116,7 +117,7 @@ def follow_up_column() -> Any:
 
 
 def natural_key(text: str | None) -> tuple[Any, ...]:
-    """"132.9" before "132.10", "12(a)" before "12(b)"."""
+    """ "132.9" before "132.10", "12(a)" before "12(b)"."""
     parts = re.split(r"(\d+)", text or "")
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 
@@ -175,10 +176,16 @@ async def load_report(
     rows = (await session.execute(select(*columns).join(Mechanism).where(*where))).all()
     entries = {
         row[0]: Entry(
-            id=row[0], symbol=row[1], paragraph=row[2], mechanism_code=row[3],
-            mechanism_type=row[4], text=row[5] or {}, upr_position=_value(row[6]),
-            status=str(_value(row[7])), follow_up_due=row[8] if follow_up is not None else None,
-        )  # fmt: skip
+            id=row[0],
+            symbol=row[1],
+            paragraph=row[2],
+            mechanism_code=row[3],
+            mechanism_type=row[4],
+            text=row[5] or {},
+            upr_position=_value(row[6]),
+            status=str(_value(row[7])),
+            follow_up_due=row[8] if follow_up is not None else None,
+        )
         for row in rows
     }
     if entries:
@@ -237,28 +244,38 @@ async def _fill(
 
     actions = (
         select(
-            ActionRecommendation.recommendation_id, Action.title, Institution.name,
-            Action.status, Action.start_date, Action.due_date,
-        )  # fmt: skip
+            ActionRecommendation.recommendation_id,
+            Action.title,
+            Institution.name,
+            Action.status,
+            Action.start_date,
+            Action.due_date,
+        )
         .join(Action, Action.id == ActionRecommendation.action_id)
         .outerjoin(Institution, Institution.id == Action.institution_id)
         .where(ActionRecommendation.recommendation_id.in_(in_scope))
         .order_by(Action.due_date.is_(None), Action.due_date, Action.title)
     )
     for rec_id, title, institution, status, start, due in (await session.execute(actions)).all():
-        entries[rec_id].actions.append(ActionLine(title, institution, str(_value(status)), start, due))
+        entries[rec_id].actions.append(
+            ActionLine(title, institution, str(_value(status)), start, due)
+        )
 
     linked = select(IndicatorRecommendation.indicator_id).where(
         IndicatorRecommendation.recommendation_id.in_(in_scope)
     )
     ranked = (
         select(
-            Measurement.indicator_id, Measurement.value, Measurement.date,
-            func.row_number().over(
+            Measurement.indicator_id,
+            Measurement.value,
+            Measurement.date,
+            func.row_number()
+            .over(
                 partition_by=Measurement.indicator_id,
                 order_by=(Measurement.date.desc(), Measurement.created_at.desc()),
-            ).label("rank"),
-        )  # fmt: skip
+            )
+            .label("rank"),
+        )
         .where(Measurement.indicator_id.in_(linked))
         .subquery()
     )
@@ -273,19 +290,31 @@ async def _fill(
     for rec_id, ind in (await session.execute(indicators)).all():
         value, date = latest_values.get(ind.id, (None, None))
         entries[rec_id].indicators.append(
-            IndicatorLine(ind.name, ind.unit, ind.baseline, ind.baseline_date, value, date,
-                          ind.target, ind.target_date)  # fmt: skip
+            IndicatorLine(
+                ind.name,
+                ind.unit,
+                ind.baseline,
+                ind.baseline_date,
+                value,
+                date,
+                ind.target,
+                ind.target_date,
+            )
         )
 
     validated = (
         select(
-            ProgressUpdate.recommendation_id, ProgressUpdate.assessment,
-            ProgressUpdate.narrative, ProgressUpdate.validated_at,
-            func.row_number().over(
+            ProgressUpdate.recommendation_id,
+            ProgressUpdate.assessment,
+            ProgressUpdate.narrative,
+            ProgressUpdate.validated_at,
+            func.row_number()
+            .over(
                 partition_by=ProgressUpdate.recommendation_id,
                 order_by=(ProgressUpdate.validated_at.desc(), ProgressUpdate.id.desc()),
-            ).label("rank"),
-        )  # fmt: skip
+            )
+            .label("rank"),
+        )
         .where(
             ProgressUpdate.state == UpdateState.validated,
             ProgressUpdate.recommendation_id.in_(in_scope),
@@ -309,47 +338,55 @@ async def _groups(
     """The groups of `group_by`, and each entry's group keys (its first is where it is shown)."""
     groups: dict[str, Group] = {}
     memberships: dict[uuid.UUID, list[str]] = defaultdict(list)
+    # Each row: recommendation, group key, the group's names, an SDG's number.
+    rows: Sequence[Row[Any, Any, Any, Any]]
     if request.group_by == "cluster":
-        stmt: Select[Any] = (
-            select(ClusterRecommendation.recommendation_id, Cluster.id, Cluster.name)
-            .join(Cluster, Cluster.id == ClusterRecommendation.cluster_id)
-            .where(ClusterRecommendation.recommendation_id.in_(in_scope), Cluster.archived.is_(False))
-            .order_by(Cluster.name, Cluster.id)
-        )
-        for rec_id, cluster_id, name in (await session.execute(stmt)).all():
-            groups[str(cluster_id)] = Group(str(cluster_id), {"en": name})
-            memberships[rec_id].append(str(cluster_id))
+        rows = (
+            await session.execute(
+                select(ClusterRecommendation.recommendation_id, Cluster.id, Cluster.name, null())
+                .join(Cluster, Cluster.id == ClusterRecommendation.cluster_id)
+                .where(
+                    ClusterRecommendation.recommendation_id.in_(in_scope),
+                    Cluster.archived.is_(False),
+                )
+                .order_by(Cluster.name, Cluster.id)
+            )
+        ).all()
     elif request.group_by == "theme":
-        stmt = (
-            select(RecommendationTheme.recommendation_id, Theme.id, Theme.name)
-            .join(Theme, Theme.id == RecommendationTheme.theme_id)
-            .where(RecommendationTheme.recommendation_id.in_(in_scope))
-            .order_by(Theme.label)
-        )
-        for rec_id, theme_id, names in (await session.execute(stmt)).all():
-            groups[str(theme_id)] = Group(str(theme_id), names)
-            memberships[rec_id].append(str(theme_id))
+        rows = (
+            await session.execute(
+                select(RecommendationTheme.recommendation_id, Theme.id, Theme.name, null())
+                .join(Theme, Theme.id == RecommendationTheme.theme_id)
+                .where(RecommendationTheme.recommendation_id.in_(in_scope))
+                .order_by(Theme.label)
+            )
+        ).all()
     elif request.group_by == "sdg":
-        stmt = (
-            select(RecommendationSdgGoal.recommendation_id, SdgGoal.number, SdgGoal.short_title)
-            .join(SdgGoal, SdgGoal.number == RecommendationSdgGoal.goal_number)
-            .where(RecommendationSdgGoal.recommendation_id.in_(in_scope))
-            .order_by(SdgGoal.number)
-        )
-        for rec_id, number, titles in (await session.execute(stmt)).all():
-            groups[f"goal-{number}"] = Group(f"goal-{number}", titles, number)
-            memberships[rec_id].append(f"goal-{number}")
+        goal = RecommendationSdgGoal
+        rows = (
+            await session.execute(
+                select(goal.recommendation_id, SdgGoal.number, SdgGoal.short_title, SdgGoal.number)
+                .join(SdgGoal, SdgGoal.number == goal.goal_number)
+                .where(goal.recommendation_id.in_(in_scope))
+                .order_by(SdgGoal.number)
+            )
+        ).all()
     else:  # institution: the lead's first, then those it supports
-        stmt = (
-            select(Assignment.recommendation_id, Institution.id, Institution.name)
-            .join(Institution, Institution.id == Assignment.institution_id)
-            .where(Assignment.recommendation_id.in_(in_scope))
-            .order_by(Assignment.role != AssignmentRole.lead, Institution.name)
+        rows = (
+            await session.execute(
+                select(Assignment.recommendation_id, Institution.id, Institution.name, null())
+                .join(Institution, Institution.id == Assignment.institution_id)
+                .where(Assignment.recommendation_id.in_(in_scope))
+                .order_by(Assignment.role != AssignmentRole.lead, Institution.name)
+            )
+        ).all()
+    for rec_id, key, names, number in rows:
+        group_key = f"goal-{key}" if number is not None else str(key)
+        # Clusters and institutions have one name, kept as the English one (the fallback).
+        groups[group_key] = Group(
+            group_key, names if isinstance(names, dict) else {"en": names}, number
         )
-        for rec_id, institution_id, name in (await session.execute(stmt)).all():
-            groups[str(institution_id)] = Group(str(institution_id), {"en": name})
-            memberships[rec_id].append(str(institution_id))
+        memberships[rec_id].append(group_key)
     for rec_id, keys in memberships.items():
         entries[rec_id].groups = keys
     return groups
-

@@ -27,7 +27,14 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 TEXT_WIDTH_TWIPS = 9072  # A4 less 2.5 cm margins: 16 cm
 TOC_DEPTH = 2
 STYLE_IDS = {0: "Title", 1: "Heading1", 2: "Heading2", 3: "Heading3"}
-LANG_TAGS = {"en": "en-GB", "fr": "fr-FR", "es": "es-ES", "ar": "ar-SA", "ru": "ru-RU", "zh": "zh-CN"}
+LANG_TAGS = {
+    "en": "en-GB",
+    "fr": "fr-FR",
+    "es": "es-ES",
+    "ar": "ar-SA",
+    "ru": "ru-RU",
+    "zh": "zh-CN",
+}
 
 
 def _clean(text: str) -> str:
@@ -42,12 +49,14 @@ class _Writer:
 
     def ppr(self, style: str | None = None, keep_next: bool = False, spacing: str = "") -> str:
         # In the schema's order: pStyle, keepNext, bidi, spacing.
-        inner = (f'<w:pStyle w:val="{style}"/>' if style else "")
+        inner = f'<w:pStyle w:val="{style}"/>' if style else ""
         inner += ("<w:keepNext/>" if keep_next else "") + ("<w:bidi/>" if self.rtl else "")
         inner += spacing
         return f"<w:pPr>{inner}</w:pPr>" if inner else ""
 
-    def run(self, text: str, bold: bool = False, italic: bool = False, lang: str | None = None) -> str:
+    def run(
+        self, text: str, bold: bool = False, italic: bool = False, lang: str | None = None
+    ) -> str:
         props = ("<w:b/><w:bCs/>" if bold else "") + ("<w:i/><w:iCs/>" if italic else "")
         if self.rtl and lang is None:
             props += "<w:rtl/>"
@@ -105,7 +114,7 @@ class _Writer:
             f"<w:tblGrid>{grid}</w:tblGrid>"
         ]
         # The header row repeats on every page the table runs over; rows do not split.
-        out.append('<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>')
+        out.append("<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>")
         for text, width in zip(block.headers, twips, strict=True):
             out.append(self.cell(text, width, header=True))
         out.append("</w:tr>")
@@ -212,7 +221,9 @@ def _styles(document: docx.document.Document, report: Report) -> None:
     for level, size in ((1, 15), (2, 13), (3, 11)):
         style = styles[f"Heading {level}"]
         style.font.size = Pt(size)
-        style.font.color.rgb = RGBColor(0x1F, 0x38, 0x64) if level < 3 else RGBColor(0x2F, 0x54, 0x96)
+        style.font.color.rgb = (
+            RGBColor(0x1F, 0x38, 0x64) if level < 3 else RGBColor(0x2F, 0x54, 0x96)
+        )
         style.paragraph_format.space_before = Pt(14 if level == 1 else 10)
         style.paragraph_format.space_after = Pt(4)
         _plain_fonts(style)
@@ -262,7 +273,9 @@ def _page(document: docx.document.Document, report: Report) -> None:
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(2.5))
     if report.right_to_left:
-        _insert(section._sectPr, f"<w:bidi {W_NS}/>", ("w:rtlGutter", "w:docGrid", "w:printerSettings"))
+        _insert(
+            section._sectPr, f"<w:bidi {W_NS}/>", ("w:rtlGutter", "w:docGrid", "w:printerSettings")
+        )
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if report.right_to_left:

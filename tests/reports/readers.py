@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 from typing import Any
 
 import docx
-from docx.oxml.ns import qn
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 

@@ -83,7 +83,8 @@ async def make_scenario(app: FastAPI, client: AsyncClient) -> Scenario:
 
     await validated(client, made["U1"], "in_progress")
     first = await report(client, made["U1"], "partially_implemented",
-                         narrative="VALIDATED-U1: the bill is before parliament.\n\nSecond line.")  # fmt: skip
+                         narrative="VALIDATED-U1: the bill is before parliament.\n\nSecond line.",
+                         )  # fmt: skip
     await client.post(f"/progress-updates/{first['id']}/submit")
     assert (await client.post(f"/progress-updates/{first['id']}/validate")).status_code == 200
     submitted = await report(client, made["U1"], "implemented", narrative="SUBMITTED-SECRET")
@@ -91,7 +92,9 @@ async def make_scenario(app: FastAPI, client: AsyncClient) -> Scenario:
     await report(client, made["U2"], "implemented", narrative="DRAFT-SECRET")
     rejected = await report(client, made["U3"], "implemented", narrative="REJECTED-SECRET")
     await client.post(f"/progress-updates/{rejected['id']}/submit")
-    refused = await client.post(f"/progress-updates/{rejected['id']}/reject", json={"comment": "no"})
+    refused = await client.post(
+        f"/progress-updates/{rejected['id']}/reject", json={"comment": "no"}
+    )
     assert refused.status_code == 200, refused.text
     await validated(client, made["T1"], "implemented")
     return made

@@ -28,7 +28,8 @@ async def produce(client: AsyncClient, body: dict[str, Any], fmt: str) -> bytes:
     response = await client.post("/reports", json={**body, "format": fmt})
     assert response.status_code == 200, response.text
     disposition = response.headers["content-disposition"]
-    assert disposition.startswith("attachment; filename=") and disposition.endswith(f'.{fmt}"')
+    assert disposition.startswith("attachment; filename=")
+    assert disposition.endswith(f'.{fmt}"')
     return response.content
 
 
@@ -46,7 +47,7 @@ async def outlines(client: AsyncClient, body: dict[str, Any]) -> tuple[Outline, 
 
 
 def tr(lang: str, message: str) -> str:
-    return translations(lang).gettext(message)  # type: ignore[arg-type]
+    return translations(lang).gettext(message)
 
 
 def line(lang: str, name: str, value: str) -> str:
@@ -57,7 +58,9 @@ def line(lang: str, name: str, value: str) -> str:
 
 def section(outline: Outline, heading: str) -> Outline:
     """From the recommendation's heading to the next heading (cross-references left out)."""
-    start = outline.index(next(item for item in outline if item[:1] == ("h",) and item[2] == heading))
+    start = outline.index(
+        next(item for item in outline if item[:1] == ("h",) and item[2] == heading)
+    )
     found = [outline[start]]
     for item in outline[start + 1 :]:
         if item[0] == "h" or (item[0] == "p" and item[1].startswith("Also concerned")):
@@ -76,7 +79,8 @@ async def expected_section(client: AsyncClient, rec_id: str) -> Outline:
     assigned = (await client.get(f"/recommendations/{rec_id}/assignments")).json()["items"]
     lead = [names[a["institution_id"]] for a in assigned if a["role"] == "lead"]
     support = sorted(names[a["institution_id"]] for a in assigned if a["role"] == "support")
-    status_words = {"not_started": "Not started", "planned": "Planned", "in_progress": "In progress",
+    status_words = {"not_started": "Not started", "planned": "Planned",
+                    "in_progress": "In progress",
                     "partially_implemented": "Partially implemented", "implemented": "Implemented",
                     "completed": "Completed", "cancelled": "Cancelled"}  # fmt: skip
     out: Outline = [("h", 3, ref), ("p", " ".join(rec["text"]["en"].split()))]
@@ -114,12 +118,16 @@ async def expected_section(client: AsyncClient, rec_id: str) -> Outline:
                           shown(ind["target"], ind["target_date"])))  # fmt: skip
         out.append(("t", ("Indicator", "Baseline", "Latest value", "Target"), tuple(rows_)))
     updates = (
-        await client.get("/progress-updates", params={"recommendation": rec_id, "state": "validated"})
+        await client.get(
+            "/progress-updates", params={"recommendation": rec_id, "state": "validated"}
+        )
     ).json()["items"]
     if updates:
         latest = max(updates, key=lambda u: u["validated_at"])
         day = latest["validated_at"][:10]
-        out.append(("p", f"Latest validated progress: {status_words[latest['assessment']]} ({day})"))
+        out.append(
+            ("p", f"Latest validated progress: {status_words[latest['assessment']]} ({day})")
+        )
         if latest["narrative"]:
             out.append(("p", " ".join(latest["narrative"].split())))
     else:
@@ -144,10 +152,15 @@ async def test_upr_midterm_in_every_format_says_what_the_database_holds(
 ) -> None:
     outline, files = await outlines(client, UPR)
     assert outline[0] == (
-        "h", 0, "Universal Periodic Review: mid-term report on the implementation of recommendations"
+        "h", 0,
+        "Universal Periodic Review: mid-term report on the implementation of recommendations",
     )  # fmt: skip
     lines = paragraphs(outline)
-    assert lines[:3] == ["State concerned: Kenya", "Mechanism: Universal Periodic Review", "Cycle: 3"]
+    assert lines[:3] == [
+        "State concerned: Kenya",
+        "Mechanism: Universal Periodic Review",
+        "Cycle: 3",
+    ]
     assert headings(outline, 1) == [
         "Contents", "Summary", "Recommendations by cluster",
         "Annex: all the recommendations of this report",
@@ -159,10 +172,15 @@ async def test_upr_midterm_in_every_format_says_what_the_database_holds(
     assert {r["id"] for r in in_scope} == {scenario[n] for n in ("U1", "U2", "U3")}
     # The summary: counts by status and UPR position, from the database.
     statuses = [r["status"] for r in in_scope]
-    status_table, position_table, annex = tables(outline)[0], tables(outline)[1], tables(outline)[-1]
+    status_table, position_table, annex = (
+        tables(outline)[0],
+        tables(outline)[1],
+        tables(outline)[-1],
+    )
     assert status_table[0] == ("Status", "Recommendations")
     assert dict(status_table[1]) == {
-        "Not started": str(statuses.count("not_started")), "Planned": str(statuses.count("planned")),
+        "Not started": str(statuses.count("not_started")),
+        "Planned": str(statuses.count("planned")),
         "In progress": str(statuses.count("in_progress")),
         "Partially implemented": str(statuses.count("partially_implemented")),
         "Implemented": str(statuses.count("implemented")), "Total": "3",
@@ -195,17 +213,22 @@ async def test_upr_midterm_in_every_format_says_what_the_database_holds(
         for secret in UNVALIDATED:
             assert secret not in text
     # Texts are escaped: nothing in them becomes markup.
-    assert "<script>" not in raw["html"] and "&lt;script&gt;" in raw["html"]
+    assert "<script>" not in raw["html"]
+    assert "&lt;script&gt;" in raw["html"]
     rendered = MarkdownIt("commonmark").enable("table").render(raw["md"])
-    assert "<script>" not in rendered and "<em>star</em>" not in rendered
+    assert "<script>" not in rendered
+    assert "<em>star</em>" not in rendered
     assert "&lt;script&gt;alert(1)&lt;/script&gt; *star* _under_ | pipe # hash" in rendered
     assert " ".join(HOSTILE.split()) in " ".join(paragraphs(outline))
 
 
-async def test_the_docx_is_built_for_a_word_processor(client: AsyncClient, scenario: Scenario) -> None:
+async def test_the_docx_is_built_for_a_word_processor(
+    client: AsyncClient, scenario: Scenario
+) -> None:
     content = await produce(client, UPR, "docx")
     body = docx_xml(content)
-    assert 'TOC \\o "1-2" \\h \\z \\u' in body and 'w:fldCharType="begin"' in body
+    assert 'TOC \\o "1-2" \\h \\z \\u' in body
+    assert 'w:fldCharType="begin"' in body
     assert "<w:tblHeader/>" in body  # table headers repeat on each page
     settings = docx_xml(content, "word/settings.xml")
     assert "w:updateFields" in settings
@@ -226,7 +249,9 @@ def _parts(content: bytes) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["ar", "zh"])
-async def test_arabic_and_chinese_reports(client: AsyncClient, scenario: Scenario, lang: str) -> None:
+async def test_arabic_and_chinese_reports(
+    client: AsyncClient, scenario: Scenario, lang: str
+) -> None:
     outline, files = await outlines(client, {**UPR, "lang": lang})
     assert headings(outline, 1)[1] == tr(lang, "Summary") != "Summary"
     assert outline[0][2] == tr(
@@ -237,7 +262,10 @@ async def test_arabic_and_chinese_reports(client: AsyncClient, scenario: Scenari
     # U2 has a text in the language; U1 has none and shows English, marked as such.
     u2 = section(outline, tr(lang, "%(symbol)s, para. %(paragraph)s")
                  % {"symbol": "A/HRC/50/9", "paragraph": "132.10"})  # fmt: skip
-    assert u2[1] == ("p", "حماية الفتيات من الزواج المبكر." if lang == "ar" else "保护女童免遭早婚。")
+    assert u2[1] == (
+        "p",
+        "حماية الفتيات من الزواج المبكر." if lang == "ar" else "保护女童免遭早婚。",
+    )
     u1 = section(outline, tr(lang, "%(symbol)s, para. %(paragraph)s")
                  % {"symbol": "A/HRC/50/9", "paragraph": "132.9"})  # fmt: skip
     english = "الإنجليزية" if lang == "ar" else "英语"
@@ -249,7 +277,9 @@ async def test_arabic_and_chinese_reports(client: AsyncClient, scenario: Scenari
     assert ("en", "ltr") in langs
     body = docx_xml(files["docx"])
     if lang == "ar":
-        assert "<w:bidi/>" in body and "<w:rtl/>" in body and "<w:bidiVisual/>" in body
+        assert "<w:bidi/>" in body
+        assert "<w:rtl/>" in body
+        assert "<w:bidiVisual/>" in body
     else:
         assert "<w:bidi/>" not in body
     for secret in UNVALIDATED:
@@ -262,16 +292,21 @@ async def test_treaty_followup_by_sdg(client: AsyncClient, scenario: Scenario) -
     outline, _ = await outlines(client, body)
     assert outline[0][2] == "Follow-up report on the concluding observations"
     lines = paragraphs(outline)
-    assert "Mechanism: All mechanisms" in lines and "Document symbol: CRC/C/KEN/CO/6" in lines
+    assert "Mechanism: All mechanisms" in lines
+    assert "Document symbol: CRC/C/KEN/CO/6" in lines
     assert headings(outline, 2) == [
-        "Goal 4: Quality education", "Not linked to a Sustainable Development Goal"
+        "Goal 4: Quality education",
+        "Not linked to a Sustainable Development Goal",
     ]
     assert headings(outline, 3) == ["CRC/C/KEN/CO/6, para. 12(b)", "CRC/C/KEN/CO/6, para. 7"]
     for name in ("T1", "T2"):
         expected = await expected_section(client, scenario[name])
         assert section(outline, expected[0][2]) == expected
     annex = tables(outline)[-1]
-    assert [row[1] for row in annex[1]] == ["CRC/C/KEN/CO/6, para. 7", "CRC/C/KEN/CO/6, para. 12(b)"]
+    assert [row[1] for row in annex[1]] == [
+        "CRC/C/KEN/CO/6, para. 7",
+        "CRC/C/KEN/CO/6, para. 12(b)",
+    ]
 
 
 async def test_implementation_plan_by_institution_and_by_theme(
@@ -316,7 +351,9 @@ async def test_a_report_of_nothing_is_a_valid_document(client: AsyncClient) -> N
         ({"colour": "red"}, "colour"),
     ],
 )
-async def test_bad_requests_are_422(client: AsyncClient, change: dict[str, Any], field: str) -> None:
+async def test_bad_requests_are_422(
+    client: AsyncClient, change: dict[str, Any], field: str
+) -> None:
     response = await client.post("/reports", json={**UPR, **change})
     assert_problem(response, 422)
     assert field in response.text
@@ -328,7 +365,9 @@ async def test_treaty_followup_needs_a_symbol(client: AsyncClient) -> None:
     assert "symbol" in response.text
 
 
-async def test_viewers_and_up_may_ask(app: FastAPI, anonymous: AsyncClient, scenario: Scenario) -> None:
+async def test_viewers_and_up_may_ask(
+    app: FastAPI, anonymous: AsyncClient, scenario: Scenario
+) -> None:
     assert_problem(await anonymous.post("/reports", json=UPR), 401)
     _, secret = await make_api_token(app, await make_user(app, Role.viewer), TokenScope.read)
     for headers in (
