@@ -200,7 +200,7 @@ async def measure(url: str, runs: int) -> None:
     app = create_app(settings)
     # Signs in with a token only: the hash of a random password nobody keeps.
     unusable = hash_password(secrets.token_urlsafe(32), settings)
-    viewer = User(id=uuid.uuid4(), email="bench-viewer@example.org", name="Bench",
+    viewer = User(id=uuid.uuid4(), email=f"bench-viewer-{uuid.uuid4().hex[:8]}@example.org", name="Bench",
                   password_hash=unusable, role=Role.viewer, active=True,
                   session_version=1)  # fmt: skip
     async with app.state.sessionmaker() as session, session.begin():
