@@ -1,0 +1,77 @@
+"""The coordinators' and admins' pages in real Chromium (imports, clusters, institutions, users,
+tokens): axe-core, weight, 360 px, screenshots in English, Arabic and Chinese, and an import
+followed live as a person does it. The fixtures are test_in_chromium's, on a server of this
+module's own (conftest.py)."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from app.db import create_engine, create_sessionmaker
+from app.imports.worker import ImportWorker
+from tests.imports.uhri_files import english, write_json
+from tests.web.test_in_chromium import (
+    LANGUAGES_SHOWN,
+    Served,
+    _check_page,
+    _check_shown,
+    _choose_language,
+    sign_in,
+    sign_out,
+)
+
+
+def _run_queued_imports(served: Served) -> None:
+    """What the server's import worker does (the test server runs without it), with an engine
+    of its own on this thread's loop."""
+
+    async def run() -> None:
+        engine = create_engine(served.app.state.settings)
+        try:
+            assert await ImportWorker(create_sessionmaker(engine)).run_pending() == 1
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+def _as_coordinator(driver: webdriver.Chrome, served: Served, lang: str) -> None:
+    sign_out(driver)
+    sign_in(driver, served.url, served.corpus.coordinator.email)
+    _choose_language(driver, served, lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES_SHOWN)
+def test_an_import_is_uploaded_and_followed_live(
+    driver: webdriver.Chrome, served: Served, lang: str, tmp_path: Path
+) -> None:
+    _as_coordinator(driver, served, lang)
+    _check_page(driver, served, "/imports", "imports", lang)
+    export = write_json(tmp_path / "export-full-en.json", english())
+    driver.find_element(By.ID, "f-file").send_keys(str(export))
+    driver.find_element(By.CSS_SELECTOR, 'form[action="/imports"] button[type=submit]').click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "progress"))
+    assert "/imports/" in driver.current_url
+    _check_shown(driver, served, "import-queued", lang)
+    _run_queued_imports(served)
+    # The page's script follows the job and reloads the page once it has finished.
+    WebDriverWait(driver, 30).until(
+        lambda d: not d.find_element(By.ID, "progress").get_attribute("data-poll")
+    )
+    assert driver.find_element(By.CSS_SELECTOR, "#progress .job").get_attribute("class") == (
+        "job job-succeeded"
+    )
+    _check_shown(driver, served, "import-job", lang)
+    # A file that is not an export comes back with the problem next to its field.
+    driver.get(f"{served.url}/imports")
+    notes = tmp_path / "notes.txt"
+    notes.write_text(json.dumps({"not": "an export"}))
+    driver.find_element(By.ID, "f-file").send_keys(str(notes))
+    driver.find_element(By.CSS_SELECTOR, 'form[action="/imports"] button[type=submit]').click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "f-file-error"))
+    _check_shown(driver, served, "imports-refused", lang)
