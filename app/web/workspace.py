@@ -13,7 +13,9 @@ from starlette.staticfiles import StaticFiles
 
 from app.api_tokens import pages as api_token_pages
 from app.auth import pages as auth_pages
+from app.clusters import pages as cluster_pages
 from app.imports import pages as import_pages
+from app.institutions import pages as institution_pages
 from app.password_resets import pages as password_reset_pages
 from app.progress import pages as progress_pages
 from app.recommendations import pages as recommendation_pages
@@ -27,6 +29,8 @@ from app.web.templating import STATIC_DIR, NavItem
 PAGE_MODULES: tuple[ModuleType, ...] = (
     progress_pages,
     recommendation_pages,
+    cluster_pages,
+    institution_pages,
     import_pages,
     user_pages,
     two_factor_pages,

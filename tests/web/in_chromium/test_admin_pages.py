@@ -21,6 +21,7 @@ from tests.web.test_in_chromium import (
     _check_page,
     _check_shown,
     _choose_language,
+    _submit,
     sign_in,
     sign_out,
 )
@@ -75,3 +76,17 @@ def test_an_import_is_uploaded_and_followed_live(
     driver.find_element(By.CSS_SELECTOR, 'form[action="/imports"] button[type=submit]').click()
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "f-file-error"))
     _check_shown(driver, served, "imports-refused", lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES_SHOWN)
+def test_clusters_and_institutions(driver: webdriver.Chrome, served: Served, lang: str) -> None:
+    _as_coordinator(driver, served, lang)
+    _check_page(driver, served, "/clusters", "clusters", lang)
+    _submit(driver, 'form[action="/clusters"]', name=f"Torture law ({lang})")
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"))
+    assert "/clusters/" in driver.current_url
+    _check_shown(driver, served, "cluster", lang)
+    _check_page(driver, served, "/institutions", "institutions", lang)
+    ministry = f"/institutions/{served.corpus.ministry_id}"
+    _check_page(driver, served, ministry, "institution", lang)
+    assert served.corpus.focal_point.email in driver.page_source
