@@ -5,7 +5,10 @@ module's own (conftest.py)."""
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, TypeVar
 
 import pytest
 from selenium import webdriver
@@ -14,6 +17,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from app.db import create_engine, create_sessionmaker
 from app.imports.worker import ImportWorker
+from app.models.user import Role, TokenScope
+from tests.accounts import make_api_token, make_user
 from tests.imports.uhri_files import english, write_json
 from tests.web.test_in_chromium import (
     LANGUAGES_SHOWN,
@@ -26,19 +31,30 @@ from tests.web.test_in_chromium import (
     sign_out,
 )
 
+T = TypeVar("T")
 
-def _run_queued_imports(served: Served) -> None:
-    """What the server's import worker does (the test server runs without it), with an engine
-    of its own on this thread's loop."""
 
-    async def run() -> None:
+def _in_database(served: Served, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work(app)` on this thread's loop with an engine of its own (the served app's engine
+    belongs to the server's loop); `app` has the served app's settings and a sessionmaker."""
+
+    async def run() -> T:
         engine = create_engine(served.app.state.settings)
+        state = SimpleNamespace(
+            settings=served.app.state.settings, sessionmaker=create_sessionmaker(engine)
+        )
         try:
-            assert await ImportWorker(create_sessionmaker(engine)).run_pending() == 1
+            return await work(SimpleNamespace(state=state))
         finally:
             await engine.dispose()
 
-    asyncio.run(run())
+    return asyncio.run(run())
+
+
+def _run_queued_imports(served: Served) -> None:
+    """What the server's import worker does (the test server runs without it)."""
+    ran = _in_database(served, lambda app: ImportWorker(app.state.sessionmaker).run_pending())
+    assert ran == 1
 
 
 def _as_coordinator(driver: webdriver.Chrome, served: Served, lang: str) -> None:
@@ -90,3 +106,22 @@ def test_clusters_and_institutions(driver: webdriver.Chrome, served: Served, lan
     ministry = f"/institutions/{served.corpus.ministry_id}"
     _check_page(driver, served, ministry, "institution", lang)
     assert served.corpus.focal_point.email in driver.page_source
+
+
+@pytest.mark.parametrize("lang", LANGUAGES_SHOWN)
+def test_accounts_and_tokens(driver: webdriver.Chrome, served: Served, lang: str) -> None:
+    admin = _in_database(served, lambda app: make_user(app, Role.admin))
+    _in_database(served, lambda app: make_api_token(app, served.corpus.viewer, TokenScope.read))
+    sign_out(driver)
+    sign_in(driver, served.url, admin.email)
+    _choose_language(driver, served, lang)
+    _check_page(driver, served, "/admin/users", "accounts", lang)
+    _submit(
+        driver, 'form[action="/admin/users"][method="post"]',
+        email=f"new-{lang}@example.org", name=f"Nouvelle personne ({lang})",
+    )  # fmt: skip
+    link = WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "reset-link"))
+    assert "/reset-password?token=" in (link[0].get_attribute("value") or "")
+    _check_shown(driver, served, "account-created", lang)
+    _check_page(driver, served, f"/admin/users/{served.corpus.focal_point.id}", "account", lang)
+    _check_page(driver, served, "/admin/tokens", "tokens", lang)
