@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
-        upload_paths=(f"{API_PREFIX}/imports", f"{API_PREFIX}/plans/workbook"),
+        upload_paths=(f"{API_PREFIX}/imports", f"{API_PREFIX}/plans/workbook", "/imports"),
     )
     if settings.cors_origins:
         app.add_middleware(
