@@ -105,9 +105,8 @@ async def names_of_countries(
 
 async def names_of_recommendations(
     session: AsyncSession, ids: set[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    """Each recommendation's symbol and paragraph ("A/HRC/52/10 para. 101.1" without the
-    word, which the page adds in its language)."""
+) -> dict[uuid.UUID, tuple[str, str | None]]:
+    """Each recommendation's symbol and paragraph (`rec_label` in macros.html shows them)."""
     if not ids:
         return {}
     rows = await session.execute(
@@ -115,4 +114,4 @@ async def names_of_recommendations(
             Recommendation.id.in_(ids)
         )
     )
-    return {i: f"{symbol} {paragraph}" if paragraph else symbol for i, symbol, paragraph in rows}
+    return {i: (symbol, paragraph) for i, symbol, paragraph in rows}

@@ -57,6 +57,8 @@ async def test_a_coordinator_assigns_plans_and_defines_from_the_detail_page(app:
     assert bad.status_code == 422
     assert 'id="f-assign-due_date-error"' in bad.text
     assert 'value="31/12/2027"' in bad.text
+    assert '<a href="#form-assign">' in bad.text  # the alert at the top leads to the form
+    assert '<details class="edit" id="form-assign" open>' in bad.text
     # The lead is taken (the corpus assigned the Ministry of Justice as lead): a conflict, named.
     taken = await client.post(
         f"{path}/assignments",
@@ -204,6 +206,8 @@ async def test_a_focal_point_reports_and_a_coordinator_rejects_then_validates(
     rec_id = corpus.detail_id
     path = f"/recommendations/{rec_id}"
     focal, _ = await signed_in_browser(app, Role.focal_point, institution_id=corpus.ministry_id)
+    overview = await focal.get("/")
+    assert 'href="/my-work"' in overview.text.split('id="work-heading"', 1)[1]
     work = await focal.get("/my-work")
     assert work.status_code == 200
     assert f'href="/recommendations/{rec_id}"' in work.text
@@ -233,6 +237,8 @@ async def test_a_focal_point_reports_and_a_coordinator_rejects_then_validates(
     assert update.evidence == ["https://example.org/bill", "https://example.org/hearing"]
 
     coordinator, _ = await signed_in_browser(app, Role.coordinator)
+    overview = await coordinator.get("/")
+    assert re.search(r'href="/validation"><span class="count">1</span>', overview.text)
     queue = await coordinator.get("/validation")
     assert queue.status_code == 200
     assert "Bill drafted." in queue.text
