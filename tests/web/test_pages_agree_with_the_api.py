@@ -102,7 +102,9 @@ async def test_the_assignment_form(app: FastAPI, role: Role | None) -> None:
             f"/recommendations/{rec}/assignments",
             data={"csrf_token": token, "institution_id": str(education.id), "role": "support"},
         )
-        found = await client.get("/api/v1/assignments", params={"institution_id": education.id})
+        found = await client.get(
+            "/api/v1/assignments", params={"institution_id": str(education.id)}
+        )
     assert shown == api_allows
     assert _allowed(posted) == api_allows
     assert len(found.json()["items"]) == (1 if api_allows else 0)
