@@ -51,11 +51,9 @@ _NOT_EDITABLE = Message(
 def _content(sent: dict[str, Any]) -> dict[str, Any]:
     """The update's fields from the form: the evidence links one per line."""
     links = [line.strip() for line in str(sent.get("evidence", "")).splitlines()]
-    return {
-        "assessment": sent.get("assessment"),
-        "narrative": sent.get("narrative"),
-        "evidence": [link for link in links if link],
-    }
+    # A missing assessment is named as missing; an emptied narrative is cleared.
+    chosen = {"assessment": sent["assessment"]} if "assessment" in sent else {}
+    return {**chosen, "narrative": sent.get("narrative"), "evidence": [x for x in links if x]}
 
 
 async def _update(session: AsyncSession, update_id: uuid.UUID) -> ProgressUpdate:

@@ -222,6 +222,7 @@ async def test_a_focal_point_reports_and_a_coordinator_rejects_then_validates(
     )  # fmt: skip
     assert missing.status_code == 422
     assert 'id="f-update-assessment-error"' in missing.text
+    assert "This field is required." in missing.text
     assert 'id="f-update-evidence-error"' in missing.text
     assert "Bill drafted." in missing.text
     assert await _updates(app, rec_id) == []
