@@ -54,3 +54,47 @@ async def my_work(session: AsyncSession, principal: Principal) -> MyWork:
         ProgressUpdate.state.in_([UpdateState.draft, UpdateState.rejected]),
     )
     return MyWork(updates_to_finish=to_finish, **counts)
+
+
+@dataclass(frozen=True)
+class WorkLists:
+    """What /my-work lists: overdue first, then soonest due, then undated."""
+
+    assignments: list[Assignment]
+    actions: list[Action]
+    updates: list[ProgressUpdate]  # one's own drafts and rejected updates, newest first
+
+
+async def work_lists(session: AsyncSession, principal: Principal, limit: int) -> WorkLists:
+    institution = principal.institution_id
+    mine = Assignment.focal_point_id == principal.user.id
+    if institution is not None:
+        mine = mine | (Assignment.institution_id == institution)
+    assignments = await session.scalars(
+        select(Assignment)
+        .where(mine)
+        .order_by(Assignment.due_date.is_(None), Assignment.due_date, Assignment.id)
+        .limit(limit)
+    )
+    actions: list[Action] = []
+    if institution is not None:
+        found = await session.scalars(
+            select(Action)
+            .where(
+                Action.institution_id == institution,
+                Action.status.not_in(CLOSED_ACTION_STATUSES),
+            )
+            .order_by(Action.due_date.is_(None), Action.due_date, Action.id)
+            .limit(limit)
+        )
+        actions = list(found.all())
+    updates = await session.scalars(
+        select(ProgressUpdate)
+        .where(
+            ProgressUpdate.author_id == principal.user.id,
+            ProgressUpdate.state.in_([UpdateState.draft, UpdateState.rejected]),
+        )
+        .order_by(ProgressUpdate.updated_at.desc(), ProgressUpdate.id)
+        .limit(limit)
+    )
+    return WorkLists(list(assignments.all()), actions, list(updates.all()))

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Event, diff, record_event, record_events
@@ -239,3 +239,16 @@ async def list_updates(
     if state is not None:
         stmt = stmt.where(ProgressUpdate.state == state)
     return await paginate(session, stmt, NEWEST_FIRST, params)
+
+
+async def review_queue(session: AsyncSession, limit: int) -> tuple[int, list[ProgressUpdate]]:
+    """How many updates wait for validation, and the `limit` that have waited longest."""
+    waiting = ProgressUpdate.state == UpdateState.submitted
+    count = (await session.execute(select(func.count()).where(waiting))).scalar_one()
+    stmt = (
+        select(ProgressUpdate)
+        .where(waiting)
+        .order_by(ProgressUpdate.submitted_at, ProgressUpdate.id)
+        .limit(limit)
+    )
+    return count, list((await session.scalars(stmt)).all())

@@ -6,6 +6,8 @@ The public sees what the API shows it: validated progress updates only, no peopl
 import uuid
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +27,11 @@ from app.progress_updates import service as progress_updates
 from app.recommendations import service
 from app.recommendations.reads import read_models
 from app.web import choices
-from app.web.sessions import WebContext
+from app.web.flash import flash
+from app.web.forms import Outcome
+from app.web.i18n import Message, page_language
+from app.web.sessions import WebContext, roll_back
+from app.web.templating import redirect, render
 
 SHOWN = PageParams(limit=100, cursor=None, include_total=False)
 HISTORY_SHOWN = PageParams(limit=50, cursor=None, include_total=False)
@@ -76,6 +82,9 @@ async def detail_values(
         people = {a.focal_point_id for a in found_assignments if a.focal_point_id}
         people |= {u.author_id for u in updates if u.author_id}
         people |= {u.reviewed_by_id for u in updates if u.reviewed_by_id}
+    can_plan = context.can(Permission.plan)
+    mine = principal.institution_id if principal is not None else None
+    assigned_here = mine is not None and any(a.institution_id == mine for a in found_assignments)
     return {
         "rec": rec,
         "assignments": found_assignments,
@@ -91,8 +100,45 @@ async def detail_values(
         "institution_names": await choices.names_of_institutions(session, institution_ids),
         "people": await choices.names_of_users(session, people),
         "can_edit": context.can(Permission.write_recommendations),
-        "can_plan": context.can(Permission.plan),
+        "can_plan": can_plan,
+        # What the forms offer; the services decide again when a form is sent.
+        "can_report": context.can(Permission.report_progress) and (can_plan or assigned_here),
+        "can_review": context.can(Permission.validate_progress),
+        "my_institution": mine,
+        "institution_options": await choices.institutions(session) if can_plan else [],
+        "focal_point_options": await choices.focal_points(session) if can_plan else [],
         "today": today(),
         "problem": None,
         "errors": {},
+        "failed": None,  # which form came back with problems
+        "sent": {},  # and what it held
     }
+
+
+async def render_detail(
+    request: Request, session: AsyncSession, context: WebContext, rec_id: uuid.UUID,
+    outcome: Outcome, *, failed: str, sent: dict[str, Any] | None = None,
+) -> Response:  # fmt: skip
+    """The detail page again after one of its forms failed: rolled back, the form's input kept
+    (unless the edit was stale: then the current values show), problems next to its fields."""
+    await roll_back(session, context)
+    values = await detail_values(session, context, rec_id, page_language(request))
+    values.update(
+        problem=outcome.problem, errors=outcome.errors, failed=failed,
+        sent={} if outcome.problem else (sent or {}),
+    )  # fmt: skip
+    return render(request, "recommendations/detail.html", values,
+                  status_code=409 if outcome.problem else 422)  # fmt: skip
+
+
+async def answer_detail_form(
+    request: Request, session: AsyncSession, context: WebContext, rec_id: uuid.UUID,
+    outcome: Outcome, *, failed: str, done: Message, sent: dict[str, Any] | None = None,
+) -> Response:  # fmt: skip
+    """The answer to one of the detail page's forms: the page again with its problems, or
+    back to the page with the notice `done`."""
+    if outcome.failed:
+        return await render_detail(request, session, context, rec_id, outcome, failed=failed,
+                                   sent=sent)  # fmt: skip
+    flash(context, done)
+    return redirect(request, f"/recommendations/{rec_id}")

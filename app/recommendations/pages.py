@@ -20,20 +20,25 @@ from app.errors import (
     Conflict,
     Forbidden,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
     UnprocessableEntity,
 )
-from app.etag import check_if_match, etag_for
 from app.recommendations import service
-from app.recommendations.details import detail_values
+from app.recommendations.details import detail_values, render_detail
 from app.recommendations.excerpts import excerpt
 from app.recommendations.listing import PAGE_SIZES, SORTS, ListQuery, parse_list_query
 from app.recommendations.reads import read_models
 from app.recommendations.schemas import BulkPriority, RecommendationUpdate
 from app.web import choices
 from app.web.flash import flash
-from app.web.forms import FieldErrors, form_values, unprocessable_errors, validation_errors
+from app.web.forms import (
+    FieldErrors,
+    attempt,
+    check_version,
+    form_values,
+    page_uuid,
+    unprocessable_errors,
+    validation_errors,
+)
 from app.web.i18n import N_, Message, page_language
 from app.web.sessions import CsrfDep, SignedInDep, WebContext, WebDep, page_requires
 from app.web.templating import NavItem, redirect, render
@@ -179,15 +184,10 @@ async def bulk_step(
 async def detail_page(
     request: Request, session: SessionDep, context: WebDep, recommendation_id: str
 ) -> Response:
-    values = await detail_values(session, context, _uuid(recommendation_id), page_language(request))
+    values = await detail_values(
+        session, context, page_uuid(recommendation_id), page_language(request)
+    )
     return render(request, "recommendations/detail.html", values)
-
-
-def _uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise NotFound(f"There is no recommendation {value}.") from exc
 
 
 @router.post("/recommendations/{recommendation_id}/priority")
@@ -196,35 +196,22 @@ async def set_priority(
     recommendation_id: str,
 ) -> Response:  # fmt: skip
     """The detail page's priority form: PATCH /recommendations/{id} with If-Match, as a form."""
-    rec_id = _uuid(recommendation_id)
+    rec_id = page_uuid(recommendation_id)
     rec = await service.get_recommendation(session, rec_id)
     if rec is None:
         raise NotFound(f"There is no recommendation {rec_id}.")
     values = form_values(await request.form())
-    problem: Message | None = None
-    errors: FieldErrors = {}
-    sent_version = values.get("version", "")
     priority = values.get("priority", "none")
-    try:
-        # The form carries the version it showed: the page's If-Match.
-        check_if_match(etag_for(int(sent_version)) if sent_version.isdigit() else None,
-                       etag_for(rec.version))  # fmt: skip
+
+    async def save() -> None:
+        check_version(values.get("version"), rec.version)
         data = RecommendationUpdate.model_validate(
             {"priority": None if priority == "none" else priority}
         )
         await service.update_recommendation(session, rec, data, principal)
-    except (PreconditionFailed, PreconditionRequired):
-        problem = _STALE
-    except ValidationError as exc:
-        errors = validation_errors(exc)
-    except UnprocessableEntity as exc:
-        errors = unprocessable_errors(exc)
-    if problem or errors:
-        await session.rollback()
-        lang = page_language(request)
-        detail = await detail_values(session, context, rec_id, lang)
-        detail.update(problem=problem, errors=errors)
-        status_code = 409 if problem else 422
-        return render(request, "recommendations/detail.html", detail, status_code=status_code)
+
+    outcome = await attempt(save, stale=_STALE)
+    if outcome.failed:
+        return await render_detail(request, session, context, rec_id, outcome, failed="priority")
     flash(context, Message(N_("The priority is saved.")))
     return redirect(request, f"/recommendations/{rec_id}")

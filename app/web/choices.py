@@ -13,6 +13,7 @@ from app.models.cluster import Cluster
 from app.models.country import Country
 from app.models.institution import Institution
 from app.models.mechanism import Mechanism
+from app.models.recommendation import Recommendation
 from app.models.sdg import SdgGoal
 from app.models.taxonomy import Theme
 from app.models.user import Role, User
@@ -100,3 +101,17 @@ async def names_of_countries(
         return {}
     rows = await session.execute(select(Country.iso3, Country.name).where(Country.iso3.in_(codes)))
     return {iso3: localize(name, lang) for iso3, name in rows.all()}
+
+
+async def names_of_recommendations(
+    session: AsyncSession, ids: set[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str | None]]:
+    """Each recommendation's symbol and paragraph (`rec_label` in macros.html shows them)."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Recommendation.id, Recommendation.symbol, Recommendation.paragraph).where(
+            Recommendation.id.in_(ids)
+        )
+    )
+    return {i: (symbol, paragraph) for i, symbol, paragraph in rows}

@@ -5,15 +5,24 @@ service; a ValidationError or an UnprocessableEntity becomes {field: Message}, s
 field in the person's language while the form keeps what they typed.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.auth.service import Refused
-from app.errors import FieldProblem, UnprocessableEntity
+from app.errors import (
+    Conflict,
+    FieldProblem,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    UnprocessableEntity,
+)
+from app.etag import check_if_match, etag_for
 from app.web.i18n import N_, Message
 
 FieldErrors = dict[str, Message]
@@ -47,6 +56,7 @@ _BY_CODE = {
     "wrong_password": WRONG_PASSWORD,
     "unknown": Message(N_("This choice does not exist, or no longer exists.")),
     "mismatch": Message(N_("This focal point belongs to another institution.")),
+    "future_date": Message(N_("This date is in the future.")),
 }
 _INVALID = Message(N_("This value is not valid."))
 _DATES_REVERSED = Message(N_("The start date is after the due date."))
@@ -136,3 +146,64 @@ def form_values(form: FormData, *, lists: Iterable[str] = ()) -> dict[str, Any]:
             # Passwords are taken as typed; everything else without stray spaces.
             values[key] = value if "password" in key else value.strip()
     return values
+
+
+def check_version(sent: Any, current: int) -> None:
+    """A form's hidden `version` (the one it showed) as the API's If-Match: PreconditionFailed
+    when someone saved meanwhile, PreconditionRequired when it is missing."""
+    text = str(sent or "")
+    check_if_match(etag_for(int(text)) if text.isdigit() else None, etag_for(current))
+
+
+STALE = Message(
+    N_("Someone else changed this after you opened the page. Nothing was saved. The current "
+       "values are shown below; make your change again if it is still needed.")
+)  # fmt: skip
+_CONFLICT = Message(N_("This conflicts with the current state. Nothing was saved."))
+
+
+@dataclass
+class Outcome:
+    """What came of a form's service call: nothing wrong, problems next to fields, or a
+    problem with the whole form (a stale version, a conflict)."""
+
+    errors: FieldErrors = field(default_factory=dict)
+    problem: Message | None = None
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors) or self.problem is not None
+
+
+async def attempt(
+    work: Callable[[], Awaitable[Any]], *, conflict: Message = _CONFLICT, stale: Message = STALE
+) -> Outcome:
+    """Run `work` (schema checks and service calls); its refusals become an Outcome. The
+    caller rolls back when it failed."""
+    try:
+        await work()
+    except (PreconditionFailed, PreconditionRequired):
+        return Outcome(problem=stale)
+    except ValidationError as exc:
+        return Outcome(errors=validation_errors(exc))
+    except UnprocessableEntity as exc:
+        return Outcome(errors=unprocessable_errors(exc))
+    except Conflict:
+        return Outcome(problem=conflict)
+    return Outcome()
+
+
+def page_uuid(value: str) -> uuid.UUID:
+    """An id from a page's path; a malformed one is a page that does not exist."""
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound(f"There is nothing at {value}.") from exc
+
+
+def sent_uuid(values: dict[str, Any], name: str) -> uuid.UUID | None:
+    """An optional id a form sent in a hidden field (which page it was on); None if malformed."""
+    try:
+        return uuid.UUID(str(values[name])) if values.get(name) else None
+    except ValueError:
+        return None

@@ -269,3 +269,11 @@ async def signed_in(context: WebDep) -> Principal:
 
 
 SignedInDep = Annotated[Principal, Depends(signed_in)]
+
+
+async def roll_back(db: AsyncSession, context: WebContext) -> None:
+    """Undo what a failed form wrote, then read the signed-in account again (a rollback expires
+    it, and the page shown next reads it)."""
+    await db.rollback()
+    if context.principal is not None:
+        await db.refresh(context.principal.user)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -12,7 +13,13 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
 
 from app.i18n import LANGUAGES, Language
 from app.web import i18n
@@ -78,6 +85,18 @@ def _query(params: dict[str, Any] | list[tuple[str, Any]], **changes: Any) -> st
     return urlencode([(k, v) for k, v in pairs if v not in (None, "")], doseq=True)
 
 
+def _per_page(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter whose answer depends on the page's language. Jinja folds a filter applied to
+    constants (`"lead"|label("assignment_role")`) when it compiles the template, in whatever
+    language that first page had; a filter that takes the context is never folded."""
+
+    @pass_context
+    def per_page(_context: Any, *args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    return per_page
+
+
 def _build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -92,14 +111,11 @@ def _build_environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
-    env.filters.update(
-        number=_number,
-        percent=_percent,
-        date=_date,
-        datetime=_datetime,
-        label=label,
-        message=i18n.translate,
-    )
+    per_language: dict[str, Callable[..., Any]] = {
+        "number": _number, "percent": _percent, "date": _date, "datetime": _datetime,
+        "label": label, "message": i18n.translate,
+    }  # fmt: skip
+    env.filters.update({name: _per_page(function) for name, function in per_language.items()})
     env.globals.update(
         static_url=static_url,
         query=_query,
