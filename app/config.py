@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from zxcvbn import zxcvbn
 
@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # Argon2id cost; the defaults follow RFC 9106's second recommended option.
     password_time_cost: int = 3
     password_memory_kib: int = 65536
+    # At most this many password hashes at once, each in a thread (a hash takes
+    # password_memory_kib of memory and a core for a while); a sign-in beyond it is answered
+    # 503 at once rather than queued holding a database connection.
+    password_hash_concurrency: int = Field(default=4, ge=1)
     # Failed logins (docs/security.md): a limit per account and client address and one per
     # client address, in login_window_minutes; and, past login_failures_per_account failures on
     # an account from anywhere in login_account_window_hours, a delay between its attempts
