@@ -60,22 +60,22 @@ async def _list_page(
     errors: FieldErrors | None = None, status_code: int = 200,
 ) -> Response:  # fmt: skip
     lang = page_language(request)
-    query: ListQuery = await parse_list_query(session, params)
+    listing: ListQuery = await parse_list_query(session, params)
     try:
         rows, next_cursor, _ = await service.list_recommendations(
-            session, query.filters, query.sort, query.page, lang
+            session, listing.filters, listing.sort, listing.page, lang
         )
     except BadRequest:  # a cursor from another ordering, or mangled: start again
-        query.page = type(query.page)(query.page.limit, None, False)
+        listing.page = type(listing.page)(listing.page.limit, None, False)
         rows, next_cursor, _ = await service.list_recommendations(
-            session, query.filters, query.sort, query.page, lang
+            session, listing.filters, listing.sort, listing.page, lang
         )
     items = await read_models(session, rows, lang)
     country_codes = {code for item in items for code in item.countries}
     can_bulk = {op: context.can(permission) for op, permission in BULK_PERMISSIONS.items()}
     values: dict[str, Any] = {
-        "query": query,
-        "items": [(item, excerpt(item.text, lang, query.terms)) for item in items],
+        "listing": listing,
+        "items": [(item, excerpt(item.text, lang, listing.terms)) for item in items],
         "next_cursor": next_cursor,
         "sorts": SORTS,
         "page_sizes": PAGE_SIZES,

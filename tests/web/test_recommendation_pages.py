@@ -149,3 +149,24 @@ async def test_the_coordinator_assigns_ticked_rows_in_one_step(app: FastAPI) -> 
         ).all()
     assert {str(i) for i in assigned} == set(corpus.torture_ids)
     await client.aclose()
+
+
+async def test_paging_through_the_list_follows_the_next_links_to_the_end(app: FastAPI) -> None:
+    """More rows than a page holds: every page answers, and the pages hold every row once
+    (the paging links once failed with a 500: a value hid the template's link helper)."""
+    await fill(app, count=30)
+    seen: list[str] = []
+    address: str | None = "/recommendations?limit=25"
+    pages = 0
+    async with browser(app) as client:
+        while address is not None:
+            page = await client.get(address)
+            assert page.status_code == 200, page.text[:300]
+            pages += 1
+            seen += re.findall(r'href="/recommendations/([0-9a-f-]{36})"', page.text)
+            found = re.search(r'<a href="(/recommendations\?[^"]+)" rel="next"', page.text)
+            address = found.group(1).replace("&amp;", "&") if found else None
+            if pages > 1:
+                assert "First page" in page.text
+    assert pages == 2
+    assert len(seen) == len(set(seen)) == 30
