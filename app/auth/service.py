@@ -76,7 +76,7 @@ async def principal_from_access_token(
 
 
 async def principal_from_api_token(
-    session: AsyncSession, secret: str, client: str | None
+    session: AsyncSession, secret: str, client: str | None, settings: Settings
 ) -> Principal | None:
     prefix = api_token_lookup_prefix(secret)
     if prefix is None:
@@ -95,7 +95,14 @@ async def principal_from_api_token(
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_PRECISION:
         token.last_used_at = now
     role = user.role if token.scope is TokenScope.write else Role.viewer
-    return Principal(user=user, role=role, api_token_id=token.id, client=client)
+    # A token carries no second factor of its own: the account must have one where it is
+    # required, or the token serves no more than the account's enrolment would.
+    enrol = (
+        settings.require_2fa
+        and user.role in ROLES_NEEDING_2FA
+        and not await two_factor.is_enrolled(session, user.id)
+    )
+    return Principal(user=user, role=role, api_token_id=token.id, client=client, must_enrol=enrol)
 
 
 async def _fail(
