@@ -14,6 +14,7 @@ from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.clusters import service as clusters
 from app.clusters.dependencies import cluster_by_id
+from app.clusters.schemas import ClusterMembers
 from app.db import SessionDep
 from app.errors import (
     BadRequest,
@@ -121,7 +122,14 @@ async def _bulk(
             cluster = await cluster_by_id(session, uuid.UUID(cluster_id))
         except (ValueError, NotFound) as exc:
             raise UnprocessableEntity.for_field("cluster_id", "unknown", "unknown") from exc
-        added = await clusters.add_members(session, cluster, [uuid.UUID(i) for i in ids], principal)
+        # The API's body, so that a mangled id is a form error (422) as it is there.
+        try:
+            members = ClusterMembers.model_validate({"recommendation_ids": ids})
+        except ValidationError as exc:
+            raise UnprocessableEntity.for_field("ids", "not a recommendation", "invalid") from exc
+        added = await clusters.add_members(
+            session, cluster, members.recommendation_ids, principal
+        )
         return Message(N_("Recommendations added to the cluster: %(count)s."), {"count": added})
     priority = values.get("new_priority")
     data_priority = BulkPriority.model_validate(
