@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.models.assignment import Assignment
 from app.models.recommendation import Recommendation
-from tests.web.corpus import fill
 from tests.accounts import bearer
+from tests.web.corpus import fill
 from tests.web.pages import browser, csrf_token, signed_in_browser
 
 
