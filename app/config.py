@@ -20,12 +20,34 @@ HOW_TO_MAKE_A_KEY = (
 )
 
 
+# What sample configurations put where a key belongs. A random key holds none of them (a
+# six-letter run from a 64-character alphabet turns up about once in 10^9 keys).
+_PLACEHOLDERS = (
+    "changeme", "secret", "placeholder", "replace", "example", "default", "insecure", "yourkey",
+    "password", "notsafe", "dontuse", "donotuse", "sample",
+)  # fmt: skip
+# A phrase: more than this share of the key is dictionary words of four letters or more.
+_MAX_SHARE_IN_WORDS = 0.5
+
+
 def weak_key_reason(key: str) -> str | None:
     """Why a signing key is too weak to use, or None."""
     if len(key) < MIN_SECRET_KEY_LENGTH:
         return f"it has {len(key)} characters, fewer than {MIN_SECRET_KEY_LENGTH}"
+    letters = "".join(c for c in key.lower() if c.isalnum())
+    if found := next((p for p in _PLACEHOLDERS if p in letters), None):
+        return f"it looks like a placeholder (it contains {found!r}), not a random key"
     # zxcvbn sees repeats, keyboard runs, sequences and words; it reads at most 72 characters.
-    if zxcvbn(key[:72])["guesses_log10"] < _MIN_SECRET_KEY_GUESSES_LOG10:
+    # A long phrase of words scores well on guesses, yet is what people type, not random.
+    verdict = zxcvbn(key[:72])
+    in_words = sum(
+        len(match["token"])
+        for match in verdict["sequence"]
+        if match["pattern"] == "dictionary" and len(match["token"]) >= 4
+    )
+    if in_words > _MAX_SHARE_IN_WORDS * min(len(key), 72):
+        return "it is made of words, not random characters"
+    if verdict["guesses_log10"] < _MIN_SECRET_KEY_GUESSES_LOG10:
         return "it is easy to guess (words, repeats or sequences)"
     return None
 
