@@ -127,9 +127,7 @@ async def _bulk(
             members = ClusterMembers.model_validate({"recommendation_ids": ids})
         except ValidationError as exc:
             raise UnprocessableEntity.for_field("ids", "not a recommendation", "invalid") from exc
-        added = await clusters.add_members(
-            session, cluster, members.recommendation_ids, principal
-        )
+        added = await clusters.add_members(session, cluster, members.recommendation_ids, principal)
         return Message(N_("Recommendations added to the cluster: %(count)s."), {"count": added})
     priority = values.get("new_priority")
     data_priority = BulkPriority.model_validate(
