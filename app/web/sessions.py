@@ -191,16 +191,16 @@ async def end_session(db: AsyncSession, context: WebContext) -> None:
     context.cookies[SESSION_COOKIE] = None
 
 
-async def keep_only_this_session(db: AsyncSession, context: WebContext) -> None:
-    """After the person changed their own password: this session lives on, their others end."""
+async def keep_only_this_session(db: AsyncSession, request: Request, context: WebContext) -> None:
+    """After the person changed their own password: every session of theirs ends, this one
+    included, and this browser gets a new one (a new token: one stolen before the change is
+    worth nothing after it), as signed in as before."""
     assert context.row is not None
     assert context.principal is not None
-    user = context.principal.user
-    context.row.session_version = user.session_version
-    await db.execute(
-        delete(WebSession).where(WebSession.user_id == user.id, WebSession.id != context.row.id)
-    )
-    await db.flush()
+    user, second_factor = context.principal.user, context.row.second_factor
+    await db.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    context.row = None
+    await start_session(db, request, context, user, second_factor=second_factor)
 
 
 def apply_cookies(request: Request, response: Response, context: WebContext | None) -> None:

@@ -143,6 +143,28 @@ async def test_changing_ones_password_keeps_this_session_and_ends_the_others(
     await here.aclose()
 
 
+async def test_a_password_change_gives_this_browser_a_new_session_token(app: FastAPI) -> None:
+    """A token stolen before the change (the reason one changes it) is worth nothing after."""
+    here, _ = await signed_in_browser(app, Role.viewer)
+    before = str(here.cookies.get("rectrack_session"))
+    page = await here.get(ACCOUNT)
+    new = "another long passphrase 2031"
+    changed = await here.post(
+        "/account/password",
+        data={"csrf_token": csrf_token(page), "current_password": PASSWORD,
+              "new_password": new, "repeat_password": new},
+    )  # fmt: skip
+    assert changed.status_code == 303, changed.text
+    after = str(here.cookies.get("rectrack_session"))
+    assert after != before
+    assert (await here.get(ACCOUNT)).status_code == 200
+    async with browser(app) as thief:
+        thief.cookies.set("rectrack_session", before)
+        assert (await thief.get(ACCOUNT)).status_code == 303  # to /login
+    assert await _sessions(app) == 1
+    await here.aclose()
+
+
 async def test_a_weak_new_password_comes_back_next_to_its_field(app: FastAPI) -> None:
     client, _ = await signed_in_browser(app, Role.viewer)
     page = await client.get(ACCOUNT)
