@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     password_reset_hours: int = 24
     # A workspace session (the pages' cookie) ends after this many hours without a request.
     session_idle_hours: float = 8
+    # ... and after this many hours from signing in, however busy (a stolen cookie does not
+    # live for ever by being used).
+    session_max_hours: float = 24
 
     @field_validator("database_url")
     @classmethod

@@ -109,6 +109,21 @@ async def test_a_password_change_or_deactivation_through_the_api_ends_sessions(
     await second.aclose()
 
 
+async def test_a_busy_session_ends_after_the_maximum_hours(app: FastAPI) -> None:
+    client, _ = await signed_in_browser(app, Role.viewer)
+    assert (await client.get(ACCOUNT)).status_code == 200
+    lived = dt.timedelta(hours=app.state.settings.session_max_hours, minutes=1)
+    async with app.state.sessionmaker() as db, db.begin():
+        # Used a moment ago, but signed in longer ago than the maximum.
+        await db.execute(update(WebSession).values(created_at=dt.datetime.now(dt.UTC) - lived))
+    assert (await client.get(ACCOUNT)).status_code == 303
+    # Such rows go when anyone signs in next.
+    again, _ = await signed_in_browser(app, Role.viewer)
+    assert await _sessions(app) == 1
+    await client.aclose()
+    await again.aclose()
+
+
 async def test_a_session_ends_after_the_idle_hours(app: FastAPI) -> None:
     client, _ = await signed_in_browser(app, Role.viewer)
     assert (await client.get(ACCOUNT)).status_code == 200
