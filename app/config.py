@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from zxcvbn import zxcvbn
 
@@ -20,12 +20,34 @@ HOW_TO_MAKE_A_KEY = (
 )
 
 
+# What sample configurations put where a key belongs. A random key holds none of them (a
+# six-letter run from a 64-character alphabet turns up about once in 10^9 keys).
+_PLACEHOLDERS = (
+    "changeme", "secret", "placeholder", "replace", "example", "default", "insecure", "yourkey",
+    "password", "notsafe", "dontuse", "donotuse", "sample",
+)  # fmt: skip
+# A phrase: more than this share of the key is dictionary words of four letters or more.
+_MAX_SHARE_IN_WORDS = 0.5
+
+
 def weak_key_reason(key: str) -> str | None:
     """Why a signing key is too weak to use, or None."""
     if len(key) < MIN_SECRET_KEY_LENGTH:
         return f"it has {len(key)} characters, fewer than {MIN_SECRET_KEY_LENGTH}"
+    letters = "".join(c for c in key.lower() if c.isalnum())
+    if found := next((p for p in _PLACEHOLDERS if p in letters), None):
+        return f"it looks like a placeholder (it contains {found!r}), not a random key"
     # zxcvbn sees repeats, keyboard runs, sequences and words; it reads at most 72 characters.
-    if zxcvbn(key[:72])["guesses_log10"] < _MIN_SECRET_KEY_GUESSES_LOG10:
+    # A long phrase of words scores well on guesses, yet is what people type, not random.
+    verdict = zxcvbn(key[:72])
+    in_words = sum(
+        len(match["token"])
+        for match in verdict["sequence"]
+        if match["pattern"] == "dictionary" and len(match["token"]) >= 4
+    )
+    if in_words > _MAX_SHARE_IN_WORDS * min(len(key), 72):
+        return "it is made of words, not random characters"
+    if verdict["guesses_log10"] < _MIN_SECRET_KEY_GUESSES_LOG10:
         return "it is easy to guess (words, repeats or sequences)"
     return None
 
@@ -68,6 +90,10 @@ class Settings(BaseSettings):
     # Argon2id cost; the defaults follow RFC 9106's second recommended option.
     password_time_cost: int = 3
     password_memory_kib: int = 65536
+    # At most this many password hashes at once, each in a thread (a hash takes
+    # password_memory_kib of memory and a core for a while); a sign-in beyond it is answered
+    # 503 at once rather than queued holding a database connection.
+    password_hash_concurrency: int = Field(default=4, ge=1)
     # Failed logins (docs/security.md): a limit per account and client address and one per
     # client address, in login_window_minutes; and, past login_failures_per_account failures on
     # an account from anywhere in login_account_window_hours, a delay between its attempts
@@ -86,6 +112,9 @@ class Settings(BaseSettings):
     password_reset_hours: int = 24
     # A workspace session (the pages' cookie) ends after this many hours without a request.
     session_idle_hours: float = 8
+    # ... and after this many hours from signing in, however busy (a stolen cookie does not
+    # live for ever by being used).
+    session_max_hours: float = 24
 
     @field_validator("database_url")
     @classmethod

@@ -98,6 +98,10 @@ class TooManyRequests(AppError):
     status, title, slug = 429, "Too many requests", "too-many-requests"
 
 
+class ServiceUnavailable(AppError):
+    status, title, slug = 503, "Service busy", "busy"
+
+
 def reject_nulls(sent: Mapping[str, object], *fields: str) -> None:
     """A PATCH may leave a field out, but may not set a required one to null."""
     nulled = [field for field in fields if field in sent and sent[field] is None]

@@ -43,13 +43,32 @@ def _is_in_memory(settings: Settings) -> bool:
 
 
 def _read(path: Path) -> str:
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise SecretKeyError(
-            f"{path} may be read by other users (mode {stat.S_IMODE(mode):o}); "
-            f"run `chmod 600 {path}`"
-        )
-    key = path.read_text(encoding="utf-8").strip()
+    """The key in `path`, if only the service's user could have put it there and can read it.
+    Opened without following a symlink, and checked on the file opened (no swap in between):
+    a link could point the service at a key another user chose."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        if path.is_symlink():
+            raise SecretKeyError(
+                f"{path} is a symbolic link; put the key file itself there (`cp --remove-"
+                f'destination "$(readlink -f {path})" {path}`, then `chmod 600 {path}`)'
+            ) from exc
+        raise
+    with os.fdopen(handle, encoding="utf-8") as file:
+        info = os.fstat(file.fileno())
+        if info.st_uid != os.geteuid():
+            raise SecretKeyError(
+                f"{path} belongs to another user (uid {info.st_uid}, the service runs as "
+                f"{os.geteuid()}); run `chown {os.geteuid()} {path}` as root, or make a new key"
+            )
+        mode = info.st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise SecretKeyError(
+                f"{path} may be read by other users (mode {stat.S_IMODE(mode):o}); "
+                f"run `chmod 600 {path}`"
+            )
+        key = file.read().strip()
     if reason := weak_key_reason(key):
         raise SecretKeyError(f"the key in {path} is too weak: {reason}; {HOW_TO_MAKE_A_KEY}")
     return key

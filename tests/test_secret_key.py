@@ -149,3 +149,46 @@ def test_serve_takes_the_trusted_proxies_from_the_environment(
     assert (tmp_path / KEY_FILE_NAME).exists()  # made once, before the workers start
     CliRunner().invoke(main, ["serve", "--forwarded-allow-ips", "10.0.0.3"])
     assert served.pop("forwarded_allow_ips") == "10.0.0.3"
+
+
+@pytest.mark.parametrize(
+    "key", ["changeme" * 5, "your-secret-key-here" * 2,
+            "this-is-my-super-secret-key-for-production-use",
+            "CHANGE_ME_TO_A_RANDOM_STRING_OF_64_CHARACTERS!!",
+            "correct-horse-battery-staple-orange-river-mountain"],
+)  # fmt: skip
+def test_a_placeholder_or_a_phrase_is_refused_as_a_key(key: str) -> None:
+    with pytest.raises(ValidationError, match="openssl rand -hex 32"):
+        Settings(secret_key=SecretStr(key))
+
+
+def test_random_keys_are_never_taken_for_placeholders() -> None:
+    for _ in range(200):
+        for key in (secrets.token_hex(32), secrets.token_urlsafe(32)):
+            assert Settings(secret_key=SecretStr(key)).secret_key is not None
+
+
+def test_a_key_file_that_is_a_symlink_is_refused(tmp_path: Path) -> None:
+    settings = Settings(environment="production", database_url="postgresql://u@h/db",
+                        data_dir=tmp_path / "data")  # fmt: skip
+    elsewhere = tmp_path / "chosen_by_someone"
+    elsewhere.write_text(secrets.token_hex(32) + "\n")
+    elsewhere.chmod(0o600)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / KEY_FILE_NAME).symlink_to(elsewhere)
+    with pytest.raises(SecretKeyError, match="symbolic link"):
+        with_secret_key(settings)
+
+
+def test_a_key_file_of_another_user_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(environment="production", database_url="postgresql://u@h/db",
+                        data_dir=tmp_path)  # fmt: skip
+    path = tmp_path / KEY_FILE_NAME
+    path.write_text(secrets.token_hex(32) + "\n")
+    path.chmod(0o600)
+    # The service running as another user than the file's owner.
+    monkeypatch.setattr("os.geteuid", lambda: path.stat().st_uid + 1)
+    with pytest.raises(SecretKeyError, match="belongs to another user"):
+        with_secret_key(settings)

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 
 from app.auth import service
-from app.auth.permissions import Permission
+from app.auth.permissions import ENROLMENT_ONLY, Permission
 from app.auth.principal import Principal
 from app.auth.security import API_TOKEN_PREFIX
 from app.db import SessionDep
@@ -18,6 +19,10 @@ from app.errors import Forbidden, Unauthorized
 TOKEN_URL = "/api/v1/auth/token"
 bearer_token = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+ENROL_FIRST = (
+    "Your role signs in with a second factor: enrol one (POST /api/v1/users/me/two-factor, "
+    "signed in with your password), then sign in again with a code."
+)
 
 
 def client_address(request: Request) -> str | None:
@@ -39,7 +44,9 @@ async def current_principal(
         return None
     client = client_address(request)
     if token.startswith(API_TOKEN_PREFIX):
-        principal = await service.principal_from_api_token(session, token, client)
+        principal = await service.principal_from_api_token(
+            session, token, client, request.app.state.settings
+        )
     else:
         principal = await service.principal_from_access_token(
             session, token, client, request.app.state.settings
@@ -49,7 +56,20 @@ async def current_principal(
             "The credentials are invalid, expired or revoked, or the account is deactivated.",
             headers=_CHALLENGE,
         )
+    # Reads need no permission, yet a signed-in caller sees more than the public (user ids,
+    # drafts): an account that must enrol a second factor reaches the enrolment routes only.
+    if principal.must_enrol and not _is_enrolment_route(request.scope.get("route")):
+        raise Forbidden(ENROL_FIRST)
     return principal
+
+
+def _is_enrolment_route(route: object) -> bool:
+    """Whether every permission the route checks is one an account may use before enrolling.
+    (Asked for the rare account that must enrol only, so not cached.)"""
+    if not isinstance(route, APIRoute):
+        return False
+    needed = set(permissions_in(route.dependant))
+    return bool(needed) and needed <= ENROLMENT_ONLY
 
 
 CurrentPrincipal = Annotated[Principal | None, Depends(current_principal)]
@@ -61,10 +81,7 @@ def authorize(principal: Principal | None, permission: Permission) -> Principal:
         raise Unauthorized("Sign in or send an API token to do this.", headers=_CHALLENGE)
     if not principal.can(permission):
         if principal.must_enrol:
-            raise Forbidden(
-                "Your role signs in with a second factor: enrol one (POST "
-                "/api/v1/users/me/two-factor), then sign in again with a code."
-            )
+            raise Forbidden(ENROL_FIRST)
         raise Forbidden(f"Your role ({principal.role}) does not allow this ({permission}).")
     return principal
 

@@ -71,7 +71,7 @@ def _sign_in_form(form: PasswordForm, totp: TotpField = None) -> SignInForm:
     summary="Sign in with email, password and, if the account has one, a second-factor code; "
     "answers a short-lived bearer token",
     response_model=AccessToken,
-    responses=problem_responses(400, 401, 422, 429),
+    responses=problem_responses(400, 401, 422, 429, 503),
 )
 async def sign_in(
     session: SessionDep, request: Request, form: Annotated[SignInForm, Depends(_sign_in_form)]

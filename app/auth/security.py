@@ -4,16 +4,20 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import anyio.to_thread
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
 from app.config import Settings
+from app.errors import ServiceUnavailable
 from app.secret_key import derived_key
 
 MIN_PASSWORD_LENGTH = 12
@@ -46,6 +50,45 @@ def verify_password(password_hash: str | None, password: str, settings: Settings
         return hasher.verify(target, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+class _HashingSlots:
+    """How many password hashes are running. A sign-in holds a slot from before its attempt is
+    recorded until its hash is done; when all are taken it is refused at once (503) rather
+    than queued: queued sign-ins would each hold a database connection while they wait."""
+
+    def __init__(self) -> None:
+        self.in_use = 0
+
+
+_slots = _HashingSlots()
+BUSY = "Too many sign-ins are being checked at this moment; nothing was recorded. Retry shortly."
+
+
+@asynccontextmanager
+async def hashing_slot(settings: Settings) -> AsyncIterator[None]:
+    # One event loop: the test and the increment cannot be interleaved by another task.
+    if _slots.in_use >= settings.password_hash_concurrency:
+        raise ServiceUnavailable(BUSY, headers={"Retry-After": "1"})
+    _slots.in_use += 1
+    try:
+        yield
+    finally:
+        _slots.in_use -= 1
+
+
+async def verify_password_in_thread(
+    password_hash: str | None, password: str, settings: Settings
+) -> bool:
+    """verify_password off the event loop (Argon2 takes tens of milliseconds of CPU, during
+    which no other request would be served). Cancelling the caller waits for the thread, so
+    a slot is never given back while its hash still runs."""
+    return await anyio.to_thread.run_sync(verify_password, password_hash, password, settings)
+
+
+async def hash_password_in_thread(password: str, settings: Settings) -> str:
+    async with hashing_slot(settings):
+        return await anyio.to_thread.run_sync(hash_password, password, settings)
 
 
 def password_problems(password: str, *, email: str, name: str) -> list[str]:

@@ -15,9 +15,10 @@ from app.auth.principal import Principal
 from app.auth.security import (
     api_token_lookup_prefix,
     decode_access_token,
+    hashing_slot,
     same_secret,
     used_second_factor,
-    verify_password,
+    verify_password_in_thread,
 )
 from app.config import Settings
 from app.models.base import utcnow
@@ -75,7 +76,7 @@ async def principal_from_access_token(
 
 
 async def principal_from_api_token(
-    session: AsyncSession, secret: str, client: str | None
+    session: AsyncSession, secret: str, client: str | None, settings: Settings
 ) -> Principal | None:
     prefix = api_token_lookup_prefix(secret)
     if prefix is None:
@@ -94,14 +95,20 @@ async def principal_from_api_token(
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_PRECISION:
         token.last_used_at = now
     role = user.role if token.scope is TokenScope.write else Role.viewer
-    return Principal(user=user, role=role, api_token_id=token.id, client=client)
+    # A token carries no second factor of its own: the account must have one where it is
+    # required, or the token serves no more than the account's enrolment would.
+    enrol = (
+        settings.require_2fa
+        and user.role in ROLES_NEEDING_2FA
+        and not await two_factor.is_enrolled(session, user.id)
+    )
+    return Principal(user=user, role=role, api_token_id=token.id, client=client, must_enrol=enrol)
 
 
 async def _fail(
-    session: AsyncSession, email: str, user: User | None, client: str, what: str,
-    settings: Settings,
-) -> Refused:  # fmt: skip
-    await limits.record_failure(session, email, client, settings)
+    session: AsyncSession, email: str, user: User | None, client: str, what: str
+) -> Refused:
+    """The attempt's record (limits.reserve) stands as the failure; the audit says what failed."""
     changes = {"email": {"before": None, "after": email}, "factor": {"before": None, "after": what}}
     await record_event(
         session, None, "login_failed", "user", str(user.id) if user else None, changes,
@@ -123,23 +130,28 @@ async def authenticate(
     (six digits from the app, or a recovery code). The one sign-in check, for the API's token
     endpoint and the workspace's form alike.
 
-    While the account or the client address is over its limit of failures the attempt is
-    refused unchecked, whatever the password: a right guess must not get through.
+    The attempt is recorded before anything is checked, and while the account or the client
+    address is over its limit of failures it is refused unchecked, whatever the password: a
+    right guess must not get through, nor parallel guesses past the limit. The password is
+    hashed in a thread, in one of a bounded number of slots (ServiceUnavailable when none is
+    free), with no database connection held by the request meanwhile.
     """
     email = email.strip().lower()
     key = limits.client_key(client)
-    user = (await session.scalars(select(User).where(User.email == email))).one_or_none()
-    wait = await limits.retry_after(session, email, user, key, settings)
-    if wait is not None:
-        return Refused(retry_after=wait)
-    # verify_password spends the same time whether or not the account exists.
-    valid = verify_password(user.password_hash if user else None, password, settings)
+    async with hashing_slot(settings):
+        attempt = await limits.reserve(session, email, key, settings)
+        if attempt.retry_after is not None:
+            return Refused(retry_after=attempt.retry_after)
+        # verify_password spends the same time whether or not the account exists.
+        valid = await verify_password_in_thread(attempt.password_hash, password, settings)
+    user = await session.get(User, attempt.user_id) if attempt.user_id is not None else None
     if user is None or not valid or not user.active:
-        return await _fail(session, email, user, key, "password", settings)
+        return await _fail(session, email, user, key, "password")
     if not await two_factor.is_enrolled(session, user.id):
         await limits.record_success(session, user, key)
         return SignedIn(user, second_factor=False)
     if not code:
+        await limits.release(session, attempt)
         return SecondFactorRequired(user)
     return await _check_code(session, user, key, code, settings)
 
@@ -151,11 +163,11 @@ async def authenticate_code(
     that kept who was signing in but not the password (the workspace's pending sign-in): the
     code alone, under the same limits and failure records as authenticate."""
     key = limits.client_key(client)
-    wait = await limits.retry_after(session, user.email, user, key, settings)
-    if wait is not None:
-        return Refused(retry_after=wait)
+    attempt = await limits.reserve(session, user.email, key, settings, user)
+    if attempt.retry_after is not None:
+        return Refused(retry_after=attempt.retry_after)
     if not user.active:
-        return await _fail(session, user.email, user, key, "code", settings)
+        return await _fail(session, user.email, user, key, "code")
     return await _check_code(session, user, key, code, settings)
 
 
@@ -163,7 +175,8 @@ async def _check_code(
     session: AsyncSession, user: User, client: str, code: str, settings: Settings
 ) -> SignInOutcome:
     if not await two_factor.take_code(session, user, code, settings):
-        return await _fail(session, user.email, user, client, "code", settings)
+        return await _fail(session, user.email, user, client, "code")
+    # Forgets this address's failures on the account, the attempt's own record among them.
     await limits.record_success(session, user, client)
     return SignedIn(user, second_factor=True)
 
@@ -174,12 +187,16 @@ async def confirm_password(
     """None if `password` is the signed-in person's; else the refusal, counted as a failed
     login (so that a stolen login token cannot be used to guess the password)."""
     user, key = principal.user, limits.client_key(principal.client)
-    wait = await limits.retry_after(session, user.email, user, key, settings)
-    if wait is not None:
-        return Refused(retry_after=wait)
-    if verify_password(user.password_hash, password, settings):
+    async with hashing_slot(settings):
+        attempt = await limits.reserve(session, user.email, key, settings, user)
+        if attempt.retry_after is not None:
+            return Refused(retry_after=attempt.retry_after)
+        valid = await verify_password_in_thread(user.password_hash, password, settings)
+    if valid:
+        # A code may be asked for next in this request (app/two_factor).
+        await limits.release(session, attempt, at_once=True)
         return None
-    return await _fail(session, user.email, user, key, "password", settings)
+    return await _fail(session, user.email, user, key, "password")
 
 
 async def confirm_code(
@@ -187,9 +204,10 @@ async def confirm_code(
 ) -> Refused | None:
     """As confirm_password, for a second-factor code (which is used up if right)."""
     user, key = principal.user, limits.client_key(principal.client)
-    wait = await limits.retry_after(session, user.email, user, key, settings)
-    if wait is not None:
-        return Refused(retry_after=wait)
+    attempt = await limits.reserve(session, user.email, key, settings, user)
+    if attempt.retry_after is not None:
+        return Refused(retry_after=attempt.retry_after)
     if await two_factor.take_code(session, user, code, settings):
+        await limits.release(session, attempt)
         return None
-    return await _fail(session, user.email, user, key, "code", settings)
+    return await _fail(session, user.email, user, key, "code")

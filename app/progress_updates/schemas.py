@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from app.auth.visibility import ShowsUsers, UserRef
+from app.auth.visibility import InternalText, ShowsUsers, UserRef
 from app.json_types import RequestBody
 from app.models.progress_update import Assessment, ProgressUpdate, UpdateState
 
@@ -49,7 +49,7 @@ class ProgressUpdateRead(ShowsUsers):
     institution_id: uuid.UUID | None
     submitted_at: dt.datetime | None
     reviewed_by_id: UserRef
-    review_comment: str | None
+    review_comment: InternalText
     validated_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime

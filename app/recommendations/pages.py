@@ -14,6 +14,7 @@ from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.clusters import service as clusters
 from app.clusters.dependencies import cluster_by_id
+from app.clusters.schemas import ClusterMembers
 from app.db import SessionDep
 from app.errors import (
     BadRequest,
@@ -65,22 +66,22 @@ async def _list_page(
     errors: FieldErrors | None = None, status_code: int = 200,
 ) -> Response:  # fmt: skip
     lang = page_language(request)
-    query: ListQuery = await parse_list_query(session, params)
+    listing: ListQuery = await parse_list_query(session, params)
     try:
         rows, next_cursor, _ = await service.list_recommendations(
-            session, query.filters, query.sort, query.page, lang
+            session, listing.filters, listing.sort, listing.page, lang
         )
     except BadRequest:  # a cursor from another ordering, or mangled: start again
-        query.page = type(query.page)(query.page.limit, None, False)
+        listing.page = type(listing.page)(listing.page.limit, None, False)
         rows, next_cursor, _ = await service.list_recommendations(
-            session, query.filters, query.sort, query.page, lang
+            session, listing.filters, listing.sort, listing.page, lang
         )
     items = await read_models(session, rows, lang)
     country_codes = {code for item in items for code in item.countries}
     can_bulk = {op: context.can(permission) for op, permission in BULK_PERMISSIONS.items()}
     values: dict[str, Any] = {
-        "query": query,
-        "items": [(item, excerpt(item.text, lang, query.terms)) for item in items],
+        "listing": listing,
+        "items": [(item, excerpt(item.text, lang, listing.terms)) for item in items],
         "next_cursor": next_cursor,
         "sorts": SORTS,
         "page_sizes": PAGE_SIZES,
@@ -126,7 +127,12 @@ async def _bulk(
             cluster = await cluster_by_id(session, uuid.UUID(cluster_id))
         except (ValueError, NotFound) as exc:
             raise UnprocessableEntity.for_field("cluster_id", "unknown", "unknown") from exc
-        added = await clusters.add_members(session, cluster, [uuid.UUID(i) for i in ids], principal)
+        # The API's body, so that a mangled id is a form error (422) as it is there.
+        try:
+            members = ClusterMembers.model_validate({"recommendation_ids": ids})
+        except ValidationError as exc:
+            raise UnprocessableEntity.for_field("ids", "not a recommendation", "invalid") from exc
+        added = await clusters.add_members(session, cluster, members.recommendation_ids, principal)
         return Message(N_("Recommendations added to the cluster: %(count)s."), {"count": added})
     priority = values.get("new_priority")
     data_priority = BulkPriority.model_validate(

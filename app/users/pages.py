@@ -77,7 +77,7 @@ async def change_password(
         session, principal.user, data.new_password.get_secret_value(), context.settings,
         principal, revoke_api_tokens=data.revoke_api_tokens,
     )  # fmt: skip
-    await keep_only_this_session(session, context)
+    await keep_only_this_session(session, request, context)
     flash(context, Message(N_("Your password is changed. Your other sessions have ended.")))
     return redirect(request, "/account")
 

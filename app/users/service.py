@@ -10,7 +10,7 @@ from app.api_tokens.service import revoke_all
 from app.audit.service import diff, record_event
 from app.auth.limits import clear_failures
 from app.auth.principal import Principal
-from app.auth.security import hash_password, password_problems
+from app.auth.security import hash_password_in_thread, password_problems
 from app.config import Settings
 from app.db import flush_or_conflict
 from app.errors import Conflict, FieldProblem, NotFound, UnprocessableEntity, reject_nulls
@@ -81,7 +81,7 @@ async def create_user(
         name=data.name,
         role=data.role,
         institution_id=data.institution_id,
-        password_hash=hash_password(password, settings),
+        password_hash=await hash_password_in_thread(password, settings),
         active=True,
         session_version=1,
     )
@@ -159,7 +159,7 @@ async def set_password(
 ) -> None:
     """Set a password already checked against the policy (check_new_password). Login tokens
     issued before stop working; with `revoke_api_tokens`, so do the user's API tokens."""
-    user.password_hash = hash_password(new, settings)
+    user.password_hash = await hash_password_in_thread(new, settings)
     # Login tokens and workspace sessions issued with the old password stop working.
     user.session_version += 1
     user.updated_at = utcnow()

@@ -1,9 +1,10 @@
 """Workspace sessions: a database row behind an HttpOnly cookie, and CSRF tokens (DESIGN §9).
 
 The cookie holds a random token; the row is keyed by its SHA-256. A session ends when its person
-signs out, after `session_idle_hours` without a request, or when the account's session_version
-moves (a password change or reset, a deactivation, a second factor removed by an admin). The
-cookie authenticates pages only: /api/v1 reads bearer tokens alone (app/auth/dependencies.py).
+signs out, after `session_idle_hours` without a request, `session_max_hours` after signing in,
+or when the account's session_version moves (a password change or reset, a deactivation, a
+second factor removed by an admin). The cookie authenticates pages only: /api/v1 reads bearer
+tokens alone (app/auth/dependencies.py).
 
 Under RECTRACK_REQUIRE_2FA, an admin's or coordinator's session signed in without a second factor
 reaches the enrolment pages only (ENROLMENT_PAGES); every other page sends it there.
@@ -21,7 +22,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import client_address
@@ -117,6 +118,7 @@ async def _live_session(
         or not user.active
         or user.session_version != row.session_version
         or now - row.last_seen_at > _idle_limit(settings)
+        or now - row.created_at > dt.timedelta(hours=settings.session_max_hours)
     ):
         await db.delete(row)
         return None
@@ -158,8 +160,14 @@ async def start_session(
     """Sign `user` in: a new row and a new cookie (never one the browser had before).
     `second_factor`: whether the sign-in checked a code."""
     settings = context.settings
+    oldest = utcnow() - dt.timedelta(hours=settings.session_max_hours)
     await db.execute(
-        delete(WebSession).where(WebSession.last_seen_at < utcnow() - _idle_limit(settings))
+        delete(WebSession).where(
+            or_(
+                WebSession.last_seen_at < utcnow() - _idle_limit(settings),
+                WebSession.created_at < oldest,
+            )
+        )
     )
     if context.row is not None:
         # Signing in again in the same browser replaces its session.
@@ -191,16 +199,16 @@ async def end_session(db: AsyncSession, context: WebContext) -> None:
     context.cookies[SESSION_COOKIE] = None
 
 
-async def keep_only_this_session(db: AsyncSession, context: WebContext) -> None:
-    """After the person changed their own password: this session lives on, their others end."""
+async def keep_only_this_session(db: AsyncSession, request: Request, context: WebContext) -> None:
+    """After the person changed their own password: every session of theirs ends, this one
+    included, and this browser gets a new one (a new token: one stolen before the change is
+    worth nothing after it), as signed in as before."""
     assert context.row is not None
     assert context.principal is not None
-    user = context.principal.user
-    context.row.session_version = user.session_version
-    await db.execute(
-        delete(WebSession).where(WebSession.user_id == user.id, WebSession.id != context.row.id)
-    )
-    await db.flush()
+    user, second_factor = context.principal.user, context.row.second_factor
+    await db.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    context.row = None
+    await start_session(db, request, context, user, second_factor=second_factor)
 
 
 def apply_cookies(request: Request, response: Response, context: WebContext | None) -> None:

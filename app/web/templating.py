@@ -118,7 +118,7 @@ def _build_environment() -> Environment:
     env.filters.update({name: _per_page(function) for name, function in per_language.items()})
     env.globals.update(
         static_url=static_url,
-        query=_query,
+        query_string=_query,
         LANGUAGES=LANGUAGES,
         AUTONYMS=i18n.AUTONYMS,
     )
@@ -158,6 +158,11 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """A page in the person's language, with the layout's navigation, cookies and headers."""
+    # A value named like one of the templates' helpers hides it from the whole page, which then
+    # fails only where the helper is called (say, on a second page): refuse it on every render.
+    shadowed = (values or {}).keys() & environment.globals.keys()
+    if shadowed:
+        raise RuntimeError(f"{template}: values {sorted(shadowed)} hide the templates' helpers")
     context: WebContext | None = getattr(request.state, "web", None)
     lang: Language = i18n.page_language(request)
     path_and_query = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -158,3 +158,26 @@ async def test_evidence_links_that_would_run_script_are_refused(
     assert (kept["evidence"], kept["version"]) == ([good], 1)
     listed = (await focal.get(f"/recommendations/{rec['id']}/progress-updates")).json()["items"]
     assert [u["id"] for u in listed] == [update["id"]]
+
+
+async def test_the_reviewers_comment_is_internal(
+    app: FastAPI, client: AsyncClient, make_client: ClientFactory, anonymous: AsyncClient
+) -> None:
+    rec, _, focal = await _setup(app, client, make_client)
+    update = await report(focal, rec["id"], "implemented")
+    await focal.post(f"/progress-updates/{update['id']}/submit")
+    comment = {"comment": "Internal: the ministry's figures look doubtful"}
+    valid = await client.post(f"/progress-updates/{update['id']}/validate", json=comment)
+    assert valid.json()["review_comment"] == comment["comment"]
+    for path in (
+        f"/recommendations/{rec['id']}/progress-updates",
+        "/progress-updates",
+    ):
+        [seen] = (await anonymous.get(path)).json()["items"]
+        assert seen["id"] == update["id"]
+        assert seen["review_comment"] is None
+    one = await anonymous.get(f"/progress-updates/{update['id']}")
+    assert one.json()["review_comment"] is None
+    assert (await focal.get(f"/progress-updates/{update['id']}")).json()["review_comment"] == (
+        comment["comment"]
+    )

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from app.auth.totp import decrypt_secret, encrypt_secret
 from app.config import Settings
 from app.models.credentials import RecoveryCode, TotpCredential
-from app.models.user import Role, User
-from tests.accounts import PASSWORD, bearer, make_user
+from app.models.user import Role, TokenScope, User
+from tests.accounts import PASSWORD, bearer, make_api_token, make_user
 from tests.conftest import ClientFactory
 from tests.problems import assert_problem
 
@@ -238,3 +238,31 @@ def test_a_secret_sealed_under_another_key_does_not_open() -> None:
 async def test_a_nul_in_the_code_is_refused(anonymous: AsyncClient, field: str) -> None:
     form: dict[str, Any] = {"username": "a@example.org", "password": "x", field: "12\x003456"}
     assert_problem(await anonymous.post("/auth/token", data=form), 422, f"body.{field}")
+
+
+async def test_an_account_that_must_enrol_reads_nothing_else_with_any_credential(
+    app: FastAPI, anonymous: AsyncClient
+) -> None:
+    """Under RECTRACK_REQUIRE_2FA, neither the login token of an account without a second
+    factor nor its API token reads what the signed-in see (user ids, drafts, the audit)."""
+    app.state.settings.require_2fa = True
+    boss = await make_user(app, Role.coordinator)
+    _, secret = await make_api_token(app, boss, TokenScope.write)
+    login_token = await _token(await login(anonymous, boss.email))
+    api_token = {"Authorization": f"Bearer {secret}"}
+    for headers in (login_token, api_token):
+        for path in ("/audit", "/recommendations", "/institutions", "/progress-updates"):
+            refused = await anonymous.get(path, headers=headers)
+            assert_problem(refused, 403)
+            assert "second factor" in refused.json()["detail"]
+    # What enrolment needs stays open to the login token.
+    assert (await anonymous.get("/users/me", headers=login_token)).status_code == 200
+    assert (await anonymous.get("/users/me/two-factor", headers=login_token)).status_code == 200
+    # Once the account has a second factor, its API token works again.
+    await enrol(await _client_with(anonymous, login_token))
+    assert (await anonymous.get("/audit", headers=api_token)).status_code == 200
+
+
+async def _client_with(http: AsyncClient, headers: dict[str, str]) -> AsyncClient:
+    http.headers.update(headers)
+    return http

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.models.assignment import Assignment
 from app.models.recommendation import Recommendation
+from tests.accounts import bearer
 from tests.web.corpus import fill
 from tests.web.pages import browser, csrf_token, signed_in_browser
 
@@ -148,4 +149,48 @@ async def test_the_coordinator_assigns_ticked_rows_in_one_step(app: FastAPI) -> 
             )
         ).all()
     assert {str(i) for i in assigned} == set(corpus.torture_ids)
+    await client.aclose()
+
+
+async def test_paging_through_the_list_follows_the_next_links_to_the_end(app: FastAPI) -> None:
+    """More rows than a page holds: every page answers, and the pages hold every row once
+    (the paging links once failed with a 500: a value hid the template's link helper)."""
+    await fill(app, count=30)
+    seen: list[str] = []
+    address: str | None = "/recommendations?limit=25"
+    pages = 0
+    async with browser(app) as client:
+        while address is not None:
+            page = await client.get(address)
+            assert page.status_code == 200, page.text[:300]
+            pages += 1
+            seen += re.findall(r'href="/recommendations/([0-9a-f-]{36})"', page.text)
+            found = re.search(r'<a href="(/recommendations\?[^"]+)" rel="next"', page.text)
+            address = found.group(1).replace("&amp;", "&") if found else None
+            if pages > 1:
+                assert "First page" in page.text
+    assert pages == 2
+    assert len(seen) == len(set(seen)) == 30
+
+
+async def test_a_mangled_id_in_the_bulk_cluster_step_is_a_form_error(app: FastAPI) -> None:
+    corpus = await fill(app, count=4)
+    client, _ = await signed_in_browser(app, corpus.coordinator.role)
+    api = {"Authorization": bearer(app, corpus.coordinator)["Authorization"]}
+    made = await client.post("/api/v1/clusters", json={"name": "Torture"}, headers=api)
+    assert made.status_code == 201, made.text
+    cluster_id = made.json()["id"]
+    members = await client.post(
+        f"/api/v1/clusters/{cluster_id}/recommendations",
+        json={"recommendation_ids": ["not-a-uuid"]},
+        headers=api,
+    )
+    assert members.status_code == 422
+    assert members.headers["content-type"] == "application/problem+json"
+    page = await client.get("/recommendations")
+    form = {"csrf_token": csrf_token(page), "operation": "cluster", "cluster_id": cluster_id,
+            "ids": [corpus.torture_ids[0], "not-a-uuid"]}  # fmt: skip
+    answer = await client.post("/recommendations/bulk", data=form)
+    assert answer.status_code == 422
+    assert 'id="f-ids-error"' in answer.text
     await client.aclose()

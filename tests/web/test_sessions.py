@@ -109,6 +109,21 @@ async def test_a_password_change_or_deactivation_through_the_api_ends_sessions(
     await second.aclose()
 
 
+async def test_a_busy_session_ends_after_the_maximum_hours(app: FastAPI) -> None:
+    client, _ = await signed_in_browser(app, Role.viewer)
+    assert (await client.get(ACCOUNT)).status_code == 200
+    lived = dt.timedelta(hours=app.state.settings.session_max_hours, minutes=1)
+    async with app.state.sessionmaker() as db, db.begin():
+        # Used a moment ago, but signed in longer ago than the maximum.
+        await db.execute(update(WebSession).values(created_at=dt.datetime.now(dt.UTC) - lived))
+    assert (await client.get(ACCOUNT)).status_code == 303
+    # Such rows go when anyone signs in next.
+    again, _ = await signed_in_browser(app, Role.viewer)
+    assert await _sessions(app) == 1
+    await client.aclose()
+    await again.aclose()
+
+
 async def test_a_session_ends_after_the_idle_hours(app: FastAPI) -> None:
     client, _ = await signed_in_browser(app, Role.viewer)
     assert (await client.get(ACCOUNT)).status_code == 200
@@ -139,6 +154,28 @@ async def test_changing_ones_password_keeps_this_session_and_ends_the_others(
         assert changed.status_code == 303, changed.text
         assert (await here.get(ACCOUNT)).status_code == 200
         assert (await elsewhere.get(ACCOUNT)).status_code == 303
+    assert await _sessions(app) == 1
+    await here.aclose()
+
+
+async def test_a_password_change_gives_this_browser_a_new_session_token(app: FastAPI) -> None:
+    """A token stolen before the change (the reason one changes it) is worth nothing after."""
+    here, _ = await signed_in_browser(app, Role.viewer)
+    before = str(here.cookies.get("rectrack_session"))
+    page = await here.get(ACCOUNT)
+    new = "another long passphrase 2031"
+    changed = await here.post(
+        "/account/password",
+        data={"csrf_token": csrf_token(page), "current_password": PASSWORD,
+              "new_password": new, "repeat_password": new},
+    )  # fmt: skip
+    assert changed.status_code == 303, changed.text
+    after = str(here.cookies.get("rectrack_session"))
+    assert after != before
+    assert (await here.get(ACCOUNT)).status_code == 200
+    async with browser(app) as thief:
+        thief.cookies.set("rectrack_session", before)
+        assert (await thief.get(ACCOUNT)).status_code == 303  # to /login
     assert await _sessions(app) == 1
     await here.aclose()
 
