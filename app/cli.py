@@ -19,6 +19,14 @@ def _settings() -> Settings:
         raise click.ClickException(settings_problem(exc)) from exc
 
 
+def _validation_line(exc: ValidationError) -> str:
+    """One line per refused option, in words a person acts on (not pydantic's report)."""
+    return "; ".join(
+        error["msg"] if error["type"] == "weak_password" else f"--{error['loc'][0]}: {error['msg']}"
+        for error in exc.errors()
+    ).replace("--institution_id", "--institution-id")
+
+
 @click.group()
 def main() -> None:
     """rectrack: track UN human rights recommendations and their implementation."""
@@ -119,7 +127,7 @@ def create_user(
              "institution_id": institution_id}
         )  # fmt: skip
     except ValidationError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(_validation_line(exc)) from exc
     settings = _settings()
 
     async def run() -> str:
@@ -134,8 +142,9 @@ def create_user(
     try:
         user_id = asyncio.run(run())
     except AppError as exc:
+        # The fields' own sentences say it all; the summary only when there are none.
         details = "; ".join(e.message for e in exc.errors or [])
-        raise click.ClickException(f"{exc.detail} {details}".strip()) from exc
+        raise click.ClickException(details or exc.detail) from exc
     click.echo(f"created {role} {data.email} ({user_id})")
 
 

@@ -42,3 +42,18 @@ def test_openapi_prints_the_document_kept_in_the_repository() -> None:
     assert printed == kept
     assert printed["info"]["title"] == "rectrack"
     assert "post" in printed["paths"]["/api/v1/recommendations"]
+
+
+@pytest.mark.parametrize("password", ["short", "password1234"])
+def test_create_user_refuses_a_password_in_one_sentence(fresh_database: str, password: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(
+        main,
+        ["create-user", "--email", "a@example.org", "--role", "admin", "--password-stdin"],
+        input=password + "\n",
+    )
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("Error: A password needs at least 12 characters, and not easy to guess")
+    assert "validation error" not in result.output
