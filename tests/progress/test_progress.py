@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import update
 
+from app.clock import today
 from app.models.progress_update import ProgressUpdate
 from tests.planning.factories import assign, days_from_today, institution_id, plan_action, report
 from tests.problems import assert_problem
@@ -202,6 +203,20 @@ async def test_timeline_from_validation_dates(scenario: Scenario, client: AsyncC
     years = (await client.get("/progress/timeline", params={"interval": "year"})).json()
     assert years["points"][0]["period_end"] == "2025-12-31"
     assert_problem(await client.get("/progress/timeline", params={"interval": "week"}), 422)
+
+
+@pytest.mark.parametrize("interval", ["month", "quarter", "year"])
+async def test_the_running_period_ends_today_and_is_not_complete(
+    scenario: Scenario, client: AsyncClient, interval: str
+) -> None:
+    points = (await client.get("/progress/timeline", params={"interval": interval})).json()[
+        "points"
+    ]
+    *past, running = points
+    assert running["period_end"] == today().isoformat()
+    assert running["complete"] is False
+    assert past and all(p["complete"] for p in past)
+    assert all(p["period_end"] < running["period_end"] for p in past)
 
 
 # Goal 5's short title in each UN language, written out here rather than read from the seeds.
