@@ -215,7 +215,8 @@ async def test_the_running_period_ends_today_and_is_not_complete(
     *past, running = points
     assert running["period_end"] == today().isoformat()
     assert running["complete"] is False
-    assert past and all(p["complete"] for p in past)
+    assert past
+    assert all(p["complete"] for p in past)
     assert all(p["period_end"] < running["period_end"] for p in past)
 
 
