@@ -198,7 +198,9 @@ async def test_a_refused_password_gets_one_plain_sentence(
               "role": "viewer"},
     )  # fmt: skip
     body = assert_problem(response, 422, "body.password")
-    [error] = body["errors"]  # type: ignore[misc]
+    errors = body["errors"]
+    assert isinstance(errors, list)
+    [error] = errors
     rule = "A password needs at least 12 characters, and not easy to guess: "
     assert error["message"].startswith(rule + reason), error
     assert error["message"].endswith(".")
