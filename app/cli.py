@@ -1,6 +1,7 @@
 """The `rectrack` command line."""
 
 import asyncio
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -17,6 +18,14 @@ def _settings() -> Settings:
         return get_settings()
     except ValidationError as exc:
         raise click.ClickException(settings_problem(exc)) from exc
+
+
+def cli_actor() -> str:
+    """How the audit trail names what the command line does: the CLI and the OS user."""
+    try:
+        return f"cli ({getpass.getuser()})"
+    except (OSError, KeyError):  # no user name in the environment nor in the password file
+        return "cli"
 
 
 def _validation_line(exc: ValidationError) -> str:
@@ -134,7 +143,7 @@ def create_user(
         engine = create_engine(settings)
         try:
             async with create_sessionmaker(engine)() as session, session.begin():
-                user = await create(session, data, settings, None, actor_label="cli")
+                user = await create(session, data, settings, None, actor_label=cli_actor())
                 return str(user.id)
         finally:
             await engine.dispose()
@@ -164,7 +173,7 @@ def unlock(email: str) -> None:
         try:
             async with create_sessionmaker(engine)() as session, session.begin():
                 user = await user_by_email(session, email)
-                return await clear(session, user, None, actor_label="cli")
+                return await clear(session, user, None, actor_label=cli_actor())
         finally:
             await engine.dispose()
 
@@ -200,6 +209,7 @@ def import_files(
                 job = await service.create_job(
                     session, stored_path=path, filename=path.name, dry_run=dry_run,
                     countries=[c.upper() for c in country], lang=lang, actor=None,
+                    actor_label=cli_actor(),
                 )  # fmt: skip
                 job_id = job.id
             claimed = await service.claim_job(sessionmaker, job_id)

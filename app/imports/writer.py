@@ -173,6 +173,7 @@ async def _update(
     lookups: Lookups,
     actor: Principal | None,
     job_label: str,
+    actor_label: str,
 ) -> None:
     before = recommendations.audit_view(rec)
     digests = dict(rec.import_digests or {})
@@ -210,7 +211,10 @@ async def _update(
     assert updated is not None
     changes = diff(before, recommendations.audit_view(updated))
     changes["source"] = {"before": None, "after": job_label}
-    await record_event(session, actor, "import_update", "recommendation", str(rec.id), changes)
+    await record_event(
+        session, actor, "import_update", "recommendation", str(rec.id), changes,
+        actor_label=actor_label,
+    )  # fmt: skip
 
 
 async def write_batch(
@@ -222,6 +226,7 @@ async def write_batch(
     dry_run: bool,
     actor: Principal | None,
     job_label: str,
+    actor_label: str = "cli",
 ) -> BatchResult:
     result = BatchResult()
     # The same AnnotationId twice in one batch: the later record stands.
@@ -256,5 +261,5 @@ async def write_batch(
         )
         by_id = {rec.id: rec for rec in loaded.all()}
         for record, rec_id in changed:
-            await _update(session, record, by_id[rec_id], lookups, actor, job_label)
+            await _update(session, record, by_id[rec_id], lookups, actor, job_label, actor_label)
     return result
