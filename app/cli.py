@@ -14,10 +14,16 @@ from app.config import PROJECT_ROOT, Settings, get_settings, settings_problem
 
 def _settings() -> Settings:
     """The settings, or a one-line message and exit status 1 (a weak RECTRACK_SECRET_KEY…)."""
+    from app.cli_errors import sqlite_problem
+
     try:
-        return get_settings()
+        settings = get_settings()
     except ValidationError as exc:
         raise click.ClickException(settings_problem(exc)) from exc
+    problem = sqlite_problem(settings.database_url)
+    if problem:
+        raise click.ClickException(problem)
+    return settings
 
 
 def cli_actor() -> str:
@@ -36,8 +42,35 @@ def _validation_line(exc: ValidationError) -> str:
     ).replace("--institution_id", "--institution-id")
 
 
-@click.group()
-def main() -> None:
+class _Commands(click.Group):
+    """Failures to reach, sign in to or open the database end in one line (app/cli_errors.py);
+    `--debug` lets the traceback through instead."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            from app.cli_errors import database_problem
+
+            try:
+                url = get_settings().database_url
+            except ValidationError:
+                raise exc from None
+            problem = database_problem(exc, url)
+            if problem is None:
+                raise
+            raise click.ClickException(
+                f"{problem} `rectrack --debug …` shows the traceback."
+            ) from exc
+
+
+@click.group(cls=_Commands)
+@click.option("--debug", is_flag=True, help="Show the full traceback when a command fails.")
+def main(debug: bool) -> None:
     """rectrack: track UN human rights recommendations and their implementation."""
 
 
