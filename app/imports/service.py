@@ -349,6 +349,7 @@ async def _commit_batch(
         merged = Counter(stored.counts) + counts + result.counts
         stored.counts = {key: merged.get(key, 0) for key in COUNT_KEYS}
         room = MAX_PROBLEMS_KEPT - len(stored.errors)
+        problems = sorted([*problems, *result.warnings], key=lambda p: p["index"])
         if room > 0 and problems:
             stored.errors = [*stored.errors, *(_locate(p, fmt) for p in problems[:room])]
         stored.processed = stored.processed + sum(counts.values()) + len(good)

@@ -18,6 +18,7 @@ from app.auth.principal import Principal
 from app.db import insert_missing
 from app.imports.bulk import bulk_insert
 from app.imports.normalize import Facts, ImportRecord, Lookups, PendingLabels
+from app.imports.paragraphs import resolve_paragraphs
 from app.models.base import utcnow
 from app.models.mechanism import Mechanism
 from app.models.recommendation import (
@@ -232,6 +233,7 @@ async def write_batch(
     # The same AnnotationId twice in one batch: the later record stands.
     latest = {record.uhri_id: record for record in records}
     result.counts["skipped"] += len(records) - len(latest)
+    result.warnings = await resolve_paragraphs(session, list(latest.values()))
     await create_pending_labels(session, pending, lookups, dry_run)
     rows = await session.execute(
         select(Recommendation.uhri_id, Recommendation.id, Recommendation.import_digests).where(
