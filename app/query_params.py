@@ -68,8 +68,9 @@ async def refuse_unknown_query_parameters(request: Request) -> None:
         for name in unknown
     ]
     detail = "; ".join(e.message for e in errors)
+    stop = "" if detail.endswith("?") else "."
     raise UnprocessableEntity(
-        f"{detail[0].upper()}{detail[1:]}. Accepted here: {', '.join(sorted(known))}.",
+        f"{detail[0].upper()}{detail[1:]}{stop} Accepted here: {', '.join(sorted(known))}.",
         errors=errors,
     )
 
