@@ -1,6 +1,7 @@
 """The `rectrack` command line."""
 
 import asyncio
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -13,14 +14,63 @@ from app.config import PROJECT_ROOT, Settings, get_settings, settings_problem
 
 def _settings() -> Settings:
     """The settings, or a one-line message and exit status 1 (a weak RECTRACK_SECRET_KEY…)."""
+    from app.cli_errors import sqlite_problem
+
     try:
-        return get_settings()
+        settings = get_settings()
     except ValidationError as exc:
         raise click.ClickException(settings_problem(exc)) from exc
+    problem = sqlite_problem(settings.database_url)
+    if problem:
+        raise click.ClickException(problem)
+    return settings
 
 
-@click.group()
-def main() -> None:
+def cli_actor() -> str:
+    """How the audit trail names what the command line does: the CLI and the OS user."""
+    try:
+        return f"cli ({getpass.getuser()})"
+    except (OSError, KeyError):  # no user name in the environment nor in the password file
+        return "cli"
+
+
+def _validation_line(exc: ValidationError) -> str:
+    """One line per refused option, in words a person acts on (not pydantic's report)."""
+    return "; ".join(
+        error["msg"] if error["type"] == "weak_password" else f"--{error['loc'][0]}: {error['msg']}"
+        for error in exc.errors()
+    ).replace("--institution_id", "--institution-id")
+
+
+class _Commands(click.Group):
+    """Failures to reach, sign in to or open the database end in one line (app/cli_errors.py);
+    `--debug` lets the traceback through instead."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            from app.cli_errors import database_problem
+
+            try:
+                url = get_settings().database_url
+            except ValidationError:
+                raise exc from None
+            problem = database_problem(exc, url)
+            if problem is None:
+                raise
+            raise click.ClickException(
+                f"{problem} `rectrack --debug …` shows the traceback."
+            ) from exc
+
+
+@click.group(cls=_Commands)
+@click.option("--debug", is_flag=True, help="Show the full traceback when a command fails.")
+def main(debug: bool) -> None:
     """rectrack: track UN human rights recommendations and their implementation."""
 
 
@@ -119,14 +169,14 @@ def create_user(
              "institution_id": institution_id}
         )  # fmt: skip
     except ValidationError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(_validation_line(exc)) from exc
     settings = _settings()
 
     async def run() -> str:
         engine = create_engine(settings)
         try:
             async with create_sessionmaker(engine)() as session, session.begin():
-                user = await create(session, data, settings, None, actor_label="cli")
+                user = await create(session, data, settings, None, actor_label=cli_actor())
                 return str(user.id)
         finally:
             await engine.dispose()
@@ -134,8 +184,9 @@ def create_user(
     try:
         user_id = asyncio.run(run())
     except AppError as exc:
+        # The fields' own sentences say it all; the summary only when there are none.
         details = "; ".join(e.message for e in exc.errors or [])
-        raise click.ClickException(f"{exc.detail} {details}".strip()) from exc
+        raise click.ClickException(details or exc.detail) from exc
     click.echo(f"created {role} {data.email} ({user_id})")
 
 
@@ -155,7 +206,7 @@ def unlock(email: str) -> None:
         try:
             async with create_sessionmaker(engine)() as session, session.begin():
                 user = await user_by_email(session, email)
-                return await clear(session, user, None, actor_label="cli")
+                return await clear(session, user, None, actor_label=cli_actor())
         finally:
             await engine.dispose()
 
@@ -191,6 +242,7 @@ def import_files(
                 job = await service.create_job(
                     session, stored_path=path, filename=path.name, dry_run=dry_run,
                     countries=[c.upper() for c in country], lang=lang, actor=None,
+                    actor_label=cli_actor(),
                 )  # fmt: skip
                 job_id = job.id
             claimed = await service.claim_job(sessionmaker, job_id)

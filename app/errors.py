@@ -7,10 +7,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+
+from app.dependants import form_fields
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("rectrack")
@@ -143,7 +146,49 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def _validation_problem(exc: RequestValidationError) -> JSONResponse:
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _wrong_body_kind(request: Request, raw: list[dict[str, Any]]) -> JSONResponse | None:
+    """A JSON body sent to a form, or a body sent without `Content-Type: application/json`:
+    pydantic's own words ("Field required" for fields that were sent, "Input should be a valid
+    dictionary") would not tell the client what is wrong."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or route.body_field is None:
+        return None
+    sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not all(e["loc"] and e["loc"][0] == "body" for e in raw):
+        return None
+    names, multipart = form_fields(route)
+    if names:
+        if sent in _FORM_TYPES:
+            return None
+        wanted = "multipart/form-data" if multipart else "application/x-www-form-urlencoded"
+        shape = "&".join(f"{name}=…" for name in names)
+        what = "an OAuth2 password form" if {"username", "password"} <= set(names) else "a form"
+        detail = (
+            f"This endpoint takes {what}, not {sent or 'a body without a content type'}: send "
+            f"`Content-Type: {wanted}` with the fields {', '.join(names)} (e.g. `{shape}`)."
+        )
+    elif sent == "application/json" or sent.endswith("+json") or raw[0]["loc"] != ("body",):
+        # The body was read as JSON (a client without a content type, when FastAPI's strict
+        # content type is off, too): its own field errors stand.
+        return None
+    else:
+        detail = (
+            f"This endpoint takes a JSON body: send `Content-Type: application/json` "
+            f"(the request said {sent or 'no content type'})."
+        )
+    return problem_response(
+        422,
+        UnprocessableEntity.title,
+        detail,
+        slug=UnprocessableEntity.slug,
+        errors=[FieldProblem(field="body", message=detail, code="content_type")],
+    )
+
+
+def _validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
     raw: list[dict[str, Any]] = list(exc.errors())
     # A body that is not JSON at all is a syntax error (400), not a value error (422).
     syntax = [e for e in raw if e.get("type") == "json_invalid"]
@@ -154,6 +199,9 @@ def _validation_problem(exc: RequestValidationError) -> JSONResponse:
             "The request body is not valid JSON.",
             slug="malformed-body",
         )
+    wrong_kind = _wrong_body_kind(request, raw)
+    if wrong_kind is not None:
+        return wrong_kind
     errors = [
         FieldProblem(field=_field_name(tuple(e["loc"])), message=e["msg"], code=e["type"])
         for e in raw
@@ -206,9 +254,9 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=exc.headers,
         )
 
-    async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return _validation_problem(exc)
+        return _validation_problem(request, exc)
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

@@ -25,12 +25,20 @@ def check_if_match(if_match: str | None, current: str) -> None:
         raise PreconditionRequired(
             "Send If-Match with the ETag you last read, so that changes made since are not lost."
         )
-    tags = [tag.strip() for tag in if_match.split(",")]
+    tags = [_quoted(tag.strip()) for tag in if_match.split(",")]
     if "*" in tags or current in tags:
         return
     raise PreconditionFailed(
         "The resource changed since you read it (ETag mismatch). Read it again and retry."
     )
+
+
+def _quoted(tag: str) -> str:
+    """`2` is taken as `"2"`: clients and proxies drop the quotes often enough, and telling them
+    the resource changed would be false. A weak tag (`W/"2"`) still never matches."""
+    if tag == "*" or tag.startswith(('"', "W/")):
+        return tag
+    return f'"{tag}"'
 
 
 def if_matched(fetch: Callable[..., Coroutine[Any, Any, V]]) -> Any:

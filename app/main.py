@@ -35,6 +35,7 @@ from app.password_resets.router import router as password_resets_router
 from app.plans.router import router as plans_router
 from app.progress.router import router as progress_router
 from app.progress_updates.router import router as progress_updates_router
+from app.query_params import KnownQueryOnly
 from app.recommendations.router import router as recommendations_router
 from app.reference.router import router as reference_router
 from app.reports.router import router as reports_router
@@ -124,7 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Every API route checks the credentials it is sent, public ones included: a bad token is a
     # 401 everywhere, never quietly anonymous. Signing in is the exception.
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_principal)])
+    # Unknown query parameters are refused first (app/query_params.py).
+    api = APIRouter(prefix=API_PREFIX, dependencies=[KnownQueryOnly, Depends(current_principal)])
     for router in (
         reference_router,
         recommendations_router,
@@ -146,8 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(router)
     install_docs(app)
-    app.include_router(health_router)
-    app.include_router(auth_router, prefix=API_PREFIX)
+    app.include_router(health_router, dependencies=[KnownQueryOnly])
+    app.include_router(auth_router, prefix=API_PREFIX, dependencies=[KnownQueryOnly])
     app.include_router(api)
     # The NMRF workspace: pages outside /api/v1, authenticated by their own session cookie.
     install_workspace(app)

@@ -91,20 +91,36 @@ async def hash_password_in_thread(password: str, settings: Settings) -> str:
         return await anyio.to_thread.run_sync(hash_password, password, settings)
 
 
+PASSWORD_RULE = f"at least {MIN_PASSWORD_LENGTH} characters, and not easy to guess"
+
+
+def password_rule(reason: str) -> str:
+    """The one sentence a refused password gets, in the API and the command line alike."""
+    return f"A password needs {PASSWORD_RULE}: {reason}."
+
+
+def password_length_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return password_rule(f"this one has {len(password)}")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return password_rule(f"this one has more than {MAX_PASSWORD_LENGTH} characters")
+    return None
+
+
 def password_problems(password: str, *, email: str, name: str) -> list[str]:
     """Why a password is refused: too short, too long, or easy to guess (zxcvbn score < 3)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return [f"a password has at least {MIN_PASSWORD_LENGTH} characters"]
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return [f"a password has at most {MAX_PASSWORD_LENGTH} characters"]
+    too_long_or_short = password_length_problem(password)
+    if too_long_or_short:
+        return [too_long_or_short]
     # zxcvbn knows the commonest passwords, words, names, keyboard runs and dates.
     # zxcvbn refuses more than 72 characters; a longer password's first 72 decide its score.
     verdict = zxcvbn(
         password[:ZXCVBN_MAX_LENGTH], user_inputs=[email, email.split("@")[0], name, "rectrack"]
     )
     if verdict["score"] < 3:
-        warning = verdict["feedback"].get("warning") or "it is too easy to guess"
-        return [f"this password is too easy to guess: {warning}".rstrip(".")]
+        warning = verdict["feedback"].get("warning") or "this one is too easy to guess"
+        warning = warning.rstrip(".")
+        return [password_rule(warning[0].lower() + warning[1:])]
     return []
 
 

@@ -7,12 +7,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.errors import Problem, problem_response
+from app.errors import Problem, problem_response, problem_responses
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is up")
+# 422: an unknown query parameter, as everywhere (app/query_params.py).
+@router.get("/healthz", summary="The process is up", responses=problem_responses(422))
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -20,7 +21,7 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="The database is reachable and its schema is at the latest migration",
-    responses={503: {"model": Problem, "description": "Not ready"}},
+    responses={**problem_responses(422), 503: {"model": Problem, "description": "Not ready"}},
 )
 async def readyz(request: Request) -> Any:
     engine: AsyncEngine = request.app.state.engine

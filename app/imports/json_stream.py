@@ -18,6 +18,8 @@ MAX_RECORD_DEPTH = 8
 # record rather than failing the file.
 MAX_RECORD_BYTES = 64 * 1024**2
 TOO_DEEP = "_too_deep"
+NOT_AN_ARRAY = "the file is not a JSON array"
+ENDS_INSIDE = "the file ends inside a record"
 NOT_AN_OBJECT = "_not_an_object"
 _OPEN = frozenset({"start_map", "start_array"})
 _CLOSE = frozenset({"end_map", "end_array"})
@@ -37,9 +39,16 @@ class MeteredSource:
         self.max_record_bytes = max_record_bytes
         self.since_record = 0
         self.record_index = 0
+        # The bytes given to the parser so far, and where the last read began: an error lies
+        # between the two (yajl does not say where).
+        self.position = 0
+        self.read_from = 0
+        self.last_read = b""
 
     def read(self, size: int = -1) -> bytes:
         data = self._raw.read(size)
+        self.read_from, self.position = self.position, self.position + len(data)
+        self.last_read = data
         self._decoder.decode(data, final=not data)
         self.since_record += len(data)
         if self.since_record > self.max_record_bytes:
@@ -50,12 +59,44 @@ class MeteredSource:
         return data
 
 
+def parse_problem(exc: Exception, source: MeteredSource) -> str:
+    """One line for yajl's error, which spans several (a caret drawn under a snippet): what is
+    wrong, and where in the file."""
+    what = str(exc).strip().splitlines()[0].removeprefix("parse error: ") if str(exc) else ""
+    if what == NOT_AN_ARRAY:
+        return "The file is not a JSON array; UHRI's JSON export is one."
+    record = f"record {source.record_index} (counting from 0)"
+    if "premature EOF" in what or what == ENDS_INSIDE:
+        return f"The JSON is truncated: the file ends at byte {source.position}, inside {record}."
+    offset = _caret_offset(str(exc), source.last_read)
+    if offset is not None:
+        where = f"at byte {source.read_from + offset}"
+    else:
+        where = f"between bytes {source.read_from} and {source.position}"
+    return f"The JSON is malformed ({what or 'unreadable'}) in {record}, {where}."
+
+
+def _caret_offset(message: str, chunk: bytes) -> int | None:
+    """Where in `chunk` yajl's caret points: its snippet (newlines shown as spaces) is found in
+    the chunk, when it occurs there once."""
+    lines = message.splitlines()
+    if len(lines) < 3 or "^" not in lines[2]:
+        return None
+    snippet, caret = lines[1], lines[2].index("^")
+    text = snippet.lstrip(" ")
+    padding = len(snippet) - len(text)
+    flat = chunk.decode("utf-8", "replace").replace("\n", " ").replace("\r", " ")
+    if not text.strip() or flat.count(text) != 1:
+        return None
+    return len(flat[: flat.index(text) + caret - padding].encode("utf-8"))
+
+
 def json_records(source: MeteredSource) -> Iterator[tuple[int, dict[str, Any]]]:
     """(index, record) for each item of the top-level array. An item that is not an object, or
     is nested too deep, comes as a one-key marker dict that normalize() reports."""
     events = ijson.basic_parse(source, use_float=True)
     if next(events, (None, None))[0] != "start_array":
-        raise ijson.common.JSONError("the file is not a JSON array")
+        raise ijson.common.JSONError(NOT_AN_ARRAY)
     for index, (event, value) in enumerate(events):
         if event == "end_array":
             for _ in events:  # nothing may follow the array; yajl refuses what does
@@ -97,7 +138,7 @@ def _build(first: str, events: Iterator[tuple[str, Any]]) -> Any:
             parent.append(child)
         if event in _OPEN:
             stack.append(child)
-    raise ijson.common.IncompleteJSONError("the file ends inside a record")
+    raise ijson.common.IncompleteJSONError(ENDS_INSIDE)
 
 
 def _skip(events: Iterator[tuple[str, Any]], open_levels: int) -> None:
@@ -110,4 +151,4 @@ def _skip(events: Iterator[tuple[str, Any]], open_levels: int) -> None:
             depth -= 1
             if depth == 0:
                 return
-    raise ijson.common.IncompleteJSONError("the file ends inside a record")
+    raise ijson.common.IncompleteJSONError(ENDS_INSIDE)

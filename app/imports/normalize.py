@@ -74,6 +74,8 @@ class ImportRecord:
     paragraph: str | None
     facts: Facts
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    # More than one when a heading's digit may be glued to the number (parsing.paragraph_readings)
+    paragraph_readings: tuple[str, ...] = ()
 
     def digest(self) -> str:
         """Changes whenever the text or any fact this file gives changes."""
@@ -320,6 +322,7 @@ def normalize(index: int, raw: dict[str, Any], lang: str, lookups: Lookups) -> I
         paragraph=parsing.paragraph_number(text),
         facts=facts,
         warnings=warnings,
+        paragraph_readings=parsing.paragraph_readings(text),
     )
 
 

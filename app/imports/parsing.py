@@ -68,6 +68,23 @@ def paragraph_number(text: str) -> str | None:
     return None
 
 
+def paragraph_readings(text: str) -> tuple[str, ...]:
+    """The numbers a paragraph may have when a heading ending in a digit may be glued to it:
+    "Reservation to article 412. Recalling" is paragraph 412, 12 or 2 (it is 12, after article
+    4). Longest first; empty when the number is not in doubt. The import decides between them
+    with the evidence it has (app.imports.paragraphs)."""
+    head = text[:300].translate(_ARABIC_DIGITS)
+    if any(pattern.match(head) for pattern in (_OLD_UPR, _UPR, _LETTERED, _PLAIN)):
+        return ()
+    match = _GLUED.search(head[:160])
+    # Glued to letters ("laws32.") or after a line break, the digits are all the number's;
+    # after a space, the heading may end in a number of its own.
+    if match is None or len(match[1]) < 2 or head[match.start(1) - 1] != " ":
+        return ()
+    digits = match[1]
+    return tuple(digits[i:] for i in range(len(digits)) if digits[i] != "0")
+
+
 def parse_date(value: object) -> dt.date | None:
     """ISO dates and datetimes ("2016-12-28T00:00:00"), datetimes, or Excel serial numbers."""
     if value is None or value == "":

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import ijson
 from defusedxml import DefusedXmlException
 
-from app.imports.json_stream import MeteredSource, RecordTooLarge, json_records
+from app.imports.json_stream import MeteredSource, RecordTooLarge, json_records, parse_problem
 from app.imports.workbook import MAX_ROWS, WorkbookRefused, check_archive, open_workbook
 
 Format = Literal["json", "xlsx", "csv"]
@@ -95,14 +95,13 @@ def read_records(path: Path, fmt: Format) -> Iterator[tuple[int, Record]]:
 
 def _read_json(path: Path) -> Iterator[tuple[int, Record]]:
     with path.open("rb") as handle:
+        source = MeteredSource(handle)
         try:
-            yield from json_records(MeteredSource(handle))
+            yield from json_records(source)
         except RecordTooLarge as exc:
             raise FileFormatError(str(exc)) from exc
-        except ijson.common.IncompleteJSONError as exc:
-            raise FileFormatError(f"The JSON is truncated or malformed: {exc}") from exc
         except ijson.common.JSONError as exc:
-            raise FileFormatError(f"The JSON is malformed: {exc}") from exc
+            raise FileFormatError(parse_problem(exc, source)) from exc
         except UnicodeDecodeError as exc:
             raise FileFormatError(f"The file is not valid UTF-8 ({exc.reason}).") from exc
 

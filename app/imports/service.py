@@ -96,6 +96,7 @@ async def create_job(
     countries: list[str],
     lang: str | None,
     actor: Principal | None,
+    actor_label: str | None = None,
     owns_file: bool = False,
 ) -> ImportJob:
     """Queue a job for a file already on disk. Raises FileFormatError for a file of no known
@@ -118,6 +119,7 @@ async def create_job(
         counts=dict.fromkeys(COUNT_KEYS, 0),
         errors=[],
         created_by_id=actor.user.id if actor else None,
+        created_by_label=None if actor else actor_label,
         created_at=utcnow(),
     )
     session.add(job)
@@ -246,6 +248,11 @@ def _locate(problem: dict[str, Any], fmt: str | None) -> dict[str, Any]:
     return {"row": index + 2, **problem}  # row 1 holds the column names
 
 
+def _actor_label(job: ImportJob) -> str:
+    """The audit trail's name for a job's actor when it has no account: the command line."""
+    return job.created_by_label or "cli"
+
+
 async def _actor(session: AsyncSession, job: ImportJob) -> Principal | None:
     if job.created_by_id is None:
         return None
@@ -336,12 +343,13 @@ async def _commit_batch(
         actor = await _actor(session, job)
         result = await write_batch(
             session, good, lookups, batch.pending,
-            dry_run=job.dry_run, actor=actor, job_label=label,
+            dry_run=job.dry_run, actor=actor, job_label=label, actor_label=_actor_label(job),
         )  # fmt: skip
         stored = await session.get_one(ImportJob, job.id, with_for_update=True)
         merged = Counter(stored.counts) + counts + result.counts
         stored.counts = {key: merged.get(key, 0) for key in COUNT_KEYS}
         room = MAX_PROBLEMS_KEPT - len(stored.errors)
+        problems = sorted([*problems, *result.warnings], key=lambda p: p["index"])
         if room > 0 and problems:
             stored.errors = [*stored.errors, *(_locate(p, fmt) for p in problems[:room])]
         stored.processed = stored.processed + sum(counts.values()) + len(good)
@@ -416,7 +424,7 @@ async def _finish(
         action = "import" if status is JobStatus.succeeded else "import_failed"
         await record_event(
             session, actor, action, "import_job", str(job.id), changes,
-            actor_label=None if actor else "cli",
+            actor_label=_actor_label(job),
         )  # fmt: skip
     return job
 

@@ -18,6 +18,7 @@ from app.auth.principal import Principal
 from app.db import insert_missing
 from app.imports.bulk import bulk_insert
 from app.imports.normalize import Facts, ImportRecord, Lookups, PendingLabels
+from app.imports.paragraphs import resolve_paragraphs
 from app.models.base import utcnow
 from app.models.mechanism import Mechanism
 from app.models.recommendation import (
@@ -173,6 +174,7 @@ async def _update(
     lookups: Lookups,
     actor: Principal | None,
     job_label: str,
+    actor_label: str,
 ) -> None:
     before = recommendations.audit_view(rec)
     digests = dict(rec.import_digests or {})
@@ -210,7 +212,10 @@ async def _update(
     assert updated is not None
     changes = diff(before, recommendations.audit_view(updated))
     changes["source"] = {"before": None, "after": job_label}
-    await record_event(session, actor, "import_update", "recommendation", str(rec.id), changes)
+    await record_event(
+        session, actor, "import_update", "recommendation", str(rec.id), changes,
+        actor_label=actor_label,
+    )  # fmt: skip
 
 
 async def write_batch(
@@ -222,11 +227,13 @@ async def write_batch(
     dry_run: bool,
     actor: Principal | None,
     job_label: str,
+    actor_label: str = "cli",
 ) -> BatchResult:
     result = BatchResult()
     # The same AnnotationId twice in one batch: the later record stands.
     latest = {record.uhri_id: record for record in records}
     result.counts["skipped"] += len(records) - len(latest)
+    result.warnings = await resolve_paragraphs(session, list(latest.values()))
     await create_pending_labels(session, pending, lookups, dry_run)
     rows = await session.execute(
         select(Recommendation.uhri_id, Recommendation.id, Recommendation.import_digests).where(
@@ -256,5 +263,5 @@ async def write_batch(
         )
         by_id = {rec.id: rec for rec in loaded.all()}
         for record, rec_id in changed:
-            await _update(session, record, by_id[rec_id], lookups, actor, job_label)
+            await _update(session, record, by_id[rec_id], lookups, actor, job_label, actor_label)
     return result

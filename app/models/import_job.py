@@ -44,6 +44,9 @@ class ImportJob(Base):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     message: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # Who queued a job made without an account (the command line: "cli (OS user)"): its audit
+    # entries name it, also when a worker resumes the job.
+    created_by_label: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

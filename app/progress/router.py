@@ -207,6 +207,7 @@ async def progress_timeline(
     return Timeline(
         interval=interval,
         points=[
-            TimelinePoint(period_end=end.isoformat(), by_status=counts) for end, counts in points
+            TimelinePoint(period_end=end.isoformat(), by_status=counts, complete=complete)
+            for end, counts, complete in points
         ],
     )

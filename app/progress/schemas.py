@@ -69,8 +69,9 @@ class KeyedProgress(BaseModel):
 
 
 class TimelinePoint(BaseModel):
-    period_end: str
+    period_end: str = Field(description="The period's last day; today for the running period.")
     by_status: dict[str, int]
+    complete: bool = Field(description="False for the running period: its figures may change.")
 
 
 class Timeline(BaseModel):

@@ -247,11 +247,13 @@ def period_ends(interval: str, first: dt.date, last: dt.date, limit: int = 240) 
 
 async def timeline(
     session: AsyncSession, filters: RecommendationFilters, interval: str
-) -> list[tuple[dt.date, dict[str, int]]]:
-    """by_status at each period end, from the dates of validated progress updates.
+) -> list[tuple[dt.date, dict[str, int], bool]]:
+    """by_status at each period end, from the dates of validated progress updates, and whether
+    the period is over.
 
     A recommendation counts from its publication; until its first validated update it counts
-    as not started (planning has no history to go back to).
+    as not started (planning has no history to go back to). The running period ends today (in
+    RECTRACK_TIMEZONE): a date after today would claim figures nobody has seen yet.
     """
     where = conditions(session, filters)
     validated = ProgressUpdate.state == UpdateState.validated
@@ -266,6 +268,7 @@ async def timeline(
     last = today()
     start = first.date() if isinstance(first, dt.datetime) else last
     ends = period_ends(interval, min(start, last), last)
+    ends[-1] = min(ends[-1], last)
     periods = union_all(*(select(literal(end, Date).label("period_end")) for end in ends)).subquery(
         "periods"
     )
@@ -313,7 +316,8 @@ async def timeline(
     for end, count in published.all():
         row = counts[_as_date(end)]
         row["not_started"] += max(0, count - sum(row.values()))
-    return [(end, counts[end]) for end in ends]
+    # Today is not over: a period ending today is still running.
+    return [(end, counts[end], end < last) for end in ends]
 
 
 def _as_date(value: Any) -> dt.date:

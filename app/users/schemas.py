@@ -2,9 +2,10 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, Field, SecretStr, StrictBool, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, SecretStr, StrictBool, StringConstraints
+from pydantic_core import PydanticCustomError
 
-from app.auth.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from app.auth.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_length_problem
 from app.json_types import RequestBody
 from app.models.user import Role, User
 
@@ -16,9 +17,21 @@ Email = Annotated[
 ]
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[SecretStr, Field(min_length=1, max_length=1024)]
+
+
+def _policy_length(value: object) -> object:
+    """The policy's sentence, not pydantic's "at least 12 items after validation"."""
+    problem = password_length_problem(value) if isinstance(value, str) else None
+    if problem:
+        raise PydanticCustomError("weak_password", problem)
+    return value
+
+
 # The policy's length bounds are in the schema so that clients can check before sending.
 NewPassword = Annotated[
-    SecretStr, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    SecretStr,
+    BeforeValidator(_policy_length),
+    Field(json_schema_extra={"minLength": MIN_PASSWORD_LENGTH, "maxLength": MAX_PASSWORD_LENGTH}),
 ]
 
 

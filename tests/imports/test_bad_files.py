@@ -51,6 +51,27 @@ async def test_truncated_json_fails_before_writing_anything(
     assert "truncated" in job["message"] or "malformed" in job["message"]
 
 
+async def test_a_broken_json_file_is_told_in_one_line_with_where(
+    client: AsyncClient, run_imports: Callable[[], Awaitable[int]]
+) -> None:
+    content = _json(uhri.english() * 3)
+    half = content[: len(content) // 2]
+    truncated = await _failed_job(client, run_imports, "export-full-en.json", half)
+    assert "\n" not in truncated["message"]
+    assert "right here" not in truncated["message"]
+    assert truncated["message"].startswith("The JSON is truncated: the file ends at byte ")
+    assert f"byte {len(half)}, inside record " in truncated["message"]
+    first_end = content.index(b"}, {") + 1
+    broken = content[:first_end] + b', {"AnnotationId": "y" "Text": 2}]'
+    malformed = await _failed_job(client, run_imports, "export-full-en.json", broken)
+    message = malformed["message"]
+    assert "\n" not in message
+    assert message.startswith("The JSON is malformed (")
+    assert "in record 1 (counting from 0), at byte " in message
+    byte = int(message.rsplit("at byte ", 1)[1].rstrip("."))
+    assert first_end < byte <= len(broken)
+
+
 async def test_text_in_another_encoding_fails(
     client: AsyncClient, run_imports: Callable[[], Awaitable[int]]
 ) -> None:

@@ -1,10 +1,18 @@
 """`rectrack import` run as a command, on a fresh database of each backend."""
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
 
-from app.config import PROJECT_ROOT
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from app.cli import main
+from app.config import PROJECT_ROOT, Settings, get_settings
+from app.db import create_engine
+from app.models.audit import AuditRecord
 from tests.imports import uhri_files as uhri
 
 
@@ -60,3 +68,38 @@ def test_import_command_fails_clearly_on_a_bad_file(
     refused = _rectrack("import", str(not_export), db=db)
     assert refused.returncode != 0
     assert "Not a UHRI export" in refused.stderr
+
+
+def test_every_entry_of_a_cli_import_names_the_cli_and_the_os_user(
+    tmp_path: Path, empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECTRACK_DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("LOGNAME", "amina")  # getpass.getuser() reads it first
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+        assert runner.invoke(main, ["seed"]).exit_code == 0
+        english = uhri.write_json(tmp_path / "export-full-en.json", uhri.english())
+        french = uhri.write_json(tmp_path / "export-full-fr.json", uhri.translated("fr"))
+        for path in (english, french):
+            result = runner.invoke(main, ["import", str(path)])
+            assert result.exit_code == 0, result.output
+        assert result.output.strip().splitlines()[-1].startswith("created=0 updated=4")
+        entries = asyncio.run(_audit_entries(get_settings()))
+    finally:
+        get_settings.cache_clear()
+    updates = [label for action, label in entries if action == "import_update"]
+    assert len(updates) == 4
+    assert {label for _, label in entries} == {"cli (amina)"}
+    assert {action for action, _ in entries} == {"import", "import_update"}
+
+
+async def _audit_entries(settings: Settings) -> list[tuple[str, str]]:
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(select(AuditRecord.action, AuditRecord.actor_label))
+            return [(action, label) for action, label in rows.all()]
+    finally:
+        await engine.dispose()

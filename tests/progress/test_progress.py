@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import update
 
+from app.clock import today
 from app.models.progress_update import ProgressUpdate
 from tests.planning.factories import assign, days_from_today, institution_id, plan_action, report
 from tests.problems import assert_problem
@@ -202,6 +203,71 @@ async def test_timeline_from_validation_dates(scenario: Scenario, client: AsyncC
     years = (await client.get("/progress/timeline", params={"interval": "year"})).json()
     assert years["points"][0]["period_end"] == "2025-12-31"
     assert_problem(await client.get("/progress/timeline", params={"interval": "week"}), 422)
+
+
+@pytest.mark.parametrize("interval", ["month", "quarter", "year"])
+async def test_the_running_period_ends_today_and_is_not_complete(
+    scenario: Scenario, client: AsyncClient, interval: str
+) -> None:
+    points = (await client.get("/progress/timeline", params={"interval": interval})).json()[
+        "points"
+    ]
+    *past, running = points
+    assert running["period_end"] == today().isoformat()
+    assert running["complete"] is False
+    assert past
+    assert all(p["complete"] for p in past)
+    assert all(p["period_end"] < running["period_end"] for p in past)
+
+
+def _chart_parts(svg: bytes) -> tuple[list[Any], list[Any], list[Any]]:
+    """The chart's labels, its bars' segments (rects with a <title>) and its legend swatches."""
+    root = xml.dom.minidom.parseString(svg).documentElement
+    assert root is not None
+    texts = root.getElementsByTagName("text")
+    labels = [t for t in texts if t.getAttribute("text-anchor") == "end"]
+    rects = root.getElementsByTagName("rect")
+    segments = [r for r in rects if r.getElementsByTagName("title")]
+    swatches = [r for r in rects if r.getAttribute("height") == "14"]
+    return labels, segments, swatches
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+async def test_the_arabic_chart_is_mirrored(
+    scenario: Scenario, anonymous: AsyncClient, lang: str
+) -> None:
+    svg = (await anonymous.get("/progress/sdgs.svg", params={"lang": lang})).content
+    labels, segments, _ = _chart_parts(svg)
+    label_ends = [float(t.getAttribute("x")) for t in labels]
+    lefts = [float(r.getAttribute("x")) for r in segments]
+    rights = [
+        left + float(r.getAttribute("width")) for left, r in zip(lefts, segments, strict=True)
+    ]
+    assert segments
+    if lang == "ar":  # labels on the right, bars growing leftwards from them
+        assert max(rights) < min(label_ends)
+    else:
+        assert max(label_ends) < min(lefts)
+    by_row: dict[str, list[float]] = {}
+    for left, rect in zip(lefts, segments, strict=True):
+        by_row.setdefault(rect.getAttribute("y"), []).append(left)
+    for row in by_row.values():  # implemented first, next to the label
+        assert row == sorted(row, reverse=lang == "ar")
+
+
+async def test_every_status_of_the_chart_is_visible_and_the_legend_in_colour(
+    scenario: Scenario, anonymous: AsyncClient
+) -> None:
+    _, segments, swatches = _chart_parts((await anonymous.get("/progress/sdgs.svg")).content)
+    assert len(swatches) == 5
+    for rect in segments + swatches:
+        assert float(rect.getAttribute("fill-opacity")) >= 0.2
+    palest = [r for r in segments if "not_started" in r.toxml()]
+    assert palest
+    assert all(r.getAttribute("stroke") == r.getAttribute("fill") for r in palest)
+    assert swatches[-1].getAttribute("stroke")  # the "Not started" swatch has its outline
+    # The legend in the bars' colours (goal 1's red), not a grey no bar has.
+    assert {r.getAttribute("fill") for r in swatches} == {"#E5243B"}
 
 
 # Goal 5's short title in each UN language, written out here rather than read from the seeds.

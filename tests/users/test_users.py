@@ -146,7 +146,7 @@ def test_create_user_command_makes_the_first_admin(empty_database_url: str) -> N
     weak = run("create-user", "--email", "a@example.org", "--role", "admin",
                "--password-stdin", stdin="password1234\n")  # fmt: skip
     assert weak.returncode != 0
-    assert "too easy to guess" in weak.stderr
+    assert "not easy to guess" in weak.stderr
     made = run("create-user", "--email", "a@example.org", "--role", "admin",
                "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
     assert made.returncode == 0, made.stderr
@@ -179,3 +179,30 @@ async def test_an_archived_institution_takes_no_people(
     )  # fmt: skip
     listed = (await admin.get("/users")).json()["items"]
     assert "fp@example.org" not in {u["email"] for u in listed}
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short", "this one has 5"),
+        ("x" * 300, "this one has more than 256 characters"),
+        ("password1234", "this is"),
+    ],
+)
+async def test_a_refused_password_gets_one_plain_sentence(
+    admin: AsyncClient, password: str, reason: str
+) -> None:
+    response = await admin.post(
+        "/users",
+        json={"email": "focal@example.org", "name": "Focal", "password": password,
+              "role": "viewer"},
+    )  # fmt: skip
+    body = assert_problem(response, 422, "body.password")
+    errors = body["errors"]
+    assert isinstance(errors, list)
+    [error] = errors
+    rule = "A password needs at least 12 characters, and not easy to guess: "
+    assert error["message"].startswith(rule + reason), error
+    assert error["message"].endswith(".")
+    assert error["code"] == "weak_password"
+    assert "items" not in response.text
