@@ -315,5 +315,13 @@ def permissions(write: bool) -> None:
     click.echo(f"wrote {path.relative_to(PROJECT_ROOT)}")
 
 
+def _add_exports() -> None:
+    from app.exports.cli import export
+
+    main.add_command(export)
+
+
+_add_exports()
+
 if __name__ == "__main__":
     main()

@@ -98,7 +98,9 @@ async def export_progress_updates(
     _: LanguageDep,
     fmt: FormatQuery = "csv",
 ) -> StreamingResponse:
-    batches = service.progress_update_batches(request.app.state.sessionmaker, principal, filters)
+    batches = service.progress_update_batches(
+        request.app.state.sessionmaker, filters, public=principal is None
+    )
     return _download(
         fmt, "progress-updates", "Progress updates", service.PROGRESS_UPDATE_COLUMNS, batches
     )

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from app.actions.service import BY_DUE_DATE, ActionFilters, action_conditions
-from app.auth.principal import Principal
 from app.clock import today
 from app.exports.formats import Column, Row
 from app.i18n import Language
@@ -220,8 +219,9 @@ async def _keyset_batches(
     build: Callable[[str], Select[Any]],
     order: KeysetOrder[Any],
     finish: Callable[[str], Finish],
-    batch_size: int,
+    batch_size: int | None,
 ) -> AsyncIterator[list[Row]]:
+    batch_size = batch_size or BATCH_SIZE
     after: Sequence[Any] | None = None
     while True:
         async with sessionmaker() as session:
@@ -243,7 +243,7 @@ def recommendation_batches(
     filters: RecommendationFilters,
     sort: SortName,
     lang: Language,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> AsyncIterator[list[Row]]:
     """The rows of RECOMMENDATION_COLUMNS for the recommendations the list would show."""
     return _keyset_batches(
@@ -315,7 +315,7 @@ def _action_finish(dialect: str) -> Finish:
 def action_batches(
     sessionmaker: async_sessionmaker[AsyncSession],
     filters: ActionFilters,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> AsyncIterator[list[Row]]:
     """The rows of ACTION_COLUMNS for the actions GET /actions would list, in its order."""
     conditions = action_conditions(filters)
@@ -364,16 +364,18 @@ def _update_finish(shows_users: bool) -> Callable[[str], Finish]:
 
 def progress_update_batches(
     sessionmaker: async_sessionmaker[AsyncSession],
-    principal: Principal | None,
     filters: UpdateFilters,
-    batch_size: int = BATCH_SIZE,
+    *,
+    public: bool,
+    batch_size: int | None = None,
 ) -> AsyncIterator[list[Row]]:
-    """The rows of PROGRESS_UPDATE_COLUMNS that GET /progress-updates shows this caller."""
-    conditions = update_conditions(principal, filters)
+    """The rows of PROGRESS_UPDATE_COLUMNS that GET /progress-updates shows the public, or a
+    signed-in reader."""
+    conditions = update_conditions(public, filters)
     return _keyset_batches(
         sessionmaker,
         lambda _: _UPDATE_SELECT.where(*conditions),
         NEWEST_FIRST,
-        _update_finish(principal is not None),
+        _update_finish(not public),
         batch_size,
     )

@@ -171,12 +171,12 @@ class UpdateFilters:
     state: UpdateState | None = None
 
 
-def update_conditions(principal: Principal | None, filters: UpdateFilters) -> list[Any]:
-    """What the caller may see of the updates these filters name (list and export alike)."""
+def update_conditions(public: bool, filters: UpdateFilters) -> list[Any]:
+    """The updates these filters name, as the public (validated ones only) or a signed-in
+    reader sees them: for the list and the export alike."""
     where: list[Any] = []
-    visible = visible_to(principal)
-    if visible is not None:
-        where.append(visible)
+    if public:
+        where.append(visible_to(None))
     if filters.recommendation is not None:
         where.append(ProgressUpdate.recommendation_id == filters.recommendation)
     if filters.institution is not None:
@@ -196,5 +196,5 @@ async def list_updates(
     params: PageParams,
 ) -> tuple[list[ProgressUpdate], str | None, int | None]:
     filters = UpdateFilters(recommendation, institution, state)
-    stmt = select(ProgressUpdate).where(*update_conditions(principal, filters))
+    stmt = select(ProgressUpdate).where(*update_conditions(principal is None, filters))
     return await paginate(session, stmt, NEWEST_FIRST, params)
