@@ -5,6 +5,7 @@ and the same checks), so that the command and the endpoint never drift apart.
 """
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import IO, Any, get_args
@@ -86,7 +87,7 @@ def _command(
 
         try:
             if output == "-":
-                asyncio.run(write(click.get_binary_stream("stdout")))
+                asyncio.run(write(sys.stdout.buffer))
             else:
                 with Path(output).open("wb") as out:
                     asyncio.run(write(out))
