@@ -128,7 +128,7 @@ def _gathered(
         aggregate = func.array_agg(aggregate_order_by(value, order if order is not None else value))
     else:
         aggregate = func.json_group_array(value)
-    stmt = select(aggregate)
+    stmt = select(aggregate).select_from(link_key.class_)
     for target, on in joins:
         stmt = stmt.join(target, on)
     return stmt.where(link_key == owner_key, *where).scalar_subquery()
