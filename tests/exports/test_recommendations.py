@@ -118,7 +118,7 @@ async def _corpus(app: FastAPI, client: AsyncClient) -> list[dict[str, Any]]:
     upr = await create_recommendation(
         client, uhri_id="UPR-1", symbol="A/HRC/34/8", paragraph="132.90", mechanism="UPR",
         countries=["KEN", "UGA"], publication_date="2017-01-05",
-        text={"en": "Ratify OPCAT.", "fr": "Ratifier l'OPCAT.", "zh": "批准《禁止酷刑公约任择议定书》"},
+        text={"en": "Ratify OPCAT.", "fr": "Ratifier l'OPCAT.", "zh": "批准《任择议定书》"},
         upr={"position": "supported", "recommending_states": ["Denmark", "Åland", "Chile"],
              "cycle": 2, "session": 27},
         themes=themes, affected_persons=groups[:2], sdg_goals=[5, 16],
