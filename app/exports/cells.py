@@ -15,7 +15,8 @@ def neutralise(text: str) -> str:
 
 
 def restore(text: str) -> str:
-    """The text `neutralise` was given: for reading back a cell that an export wrote."""
+    """The text `neutralise` was given: for reading back a cell that an export wrote. (A text
+    that itself began with `'=` comes back without its quote: the rule cannot tell them apart.)"""
     if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
         return text[1:]
     return text
