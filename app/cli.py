@@ -315,13 +315,16 @@ def permissions(write: bool) -> None:
     click.echo(f"wrote {path.relative_to(PROJECT_ROOT)}")
 
 
-def _add_exports() -> None:
+def _add_feature_commands() -> None:
+    # Commands that live with their feature (imported here so that `rectrack --help` lists them).
     from app.exports.cli import export
+    from app.reports.cli import report
 
     main.add_command(export)
+    main.add_command(report)
 
 
-_add_exports()
+_add_feature_commands()
 
 if __name__ == "__main__":
     main()

@@ -33,10 +33,12 @@ from app.middleware import BodySizeLimit, NulInUrl, SecurityHeaders
 from app.migrations import head_revision
 from app.openapi import build_openapi
 from app.password_resets.router import router as password_resets_router
+from app.plans.router import router as plans_router
 from app.progress.router import router as progress_router
 from app.progress_updates.router import router as progress_updates_router
 from app.recommendations.router import router as recommendations_router
 from app.reference.router import router as reference_router
+from app.reports.router import router as reports_router
 from app.secret_key import with_secret_key
 from app.two_factor.router import router as two_factor_router
 from app.users.router import router as users_router
@@ -109,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
-        upload_paths=(f"{API_PREFIX}/imports",),
+        upload_paths=(f"{API_PREFIX}/imports", f"{API_PREFIX}/plans/workbook", "/imports"),
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -141,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         progress_updates_router,
         progress_router,
         exports_router,
+        plans_router,
+        reports_router,
     ):
         api.include_router(router)
     install_docs(app)

@@ -7,6 +7,7 @@ stored. An upload of such a file removes the quote again with `restore`.
 """
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = FORMULA_TRIGGERS  # the name the plan workbook imports
 
 
 def neutralise(text: str) -> str:

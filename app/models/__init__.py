@@ -18,6 +18,7 @@ from app.models import (
     taxonomy,
     user,
     web_session,
+    workbook_row,
 )
 from app.models.base import Base
 
@@ -40,4 +41,5 @@ __all__ = [
     "taxonomy",
     "user",
     "web_session",
+    "workbook_row",
 ]
