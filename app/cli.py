@@ -369,8 +369,10 @@ def permissions(write: bool) -> None:
 
 def _add_feature_commands() -> None:
     # Commands that live with their feature (imported here so that `rectrack --help` lists them).
+    from app.exports.cli import export
     from app.reports.cli import report
 
+    main.add_command(export)
     main.add_command(report)
 
 

@@ -23,6 +23,7 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.docs_page import install_docs
 from app.errors import install_error_handlers
+from app.exports.router import router as exports_router
 from app.health.router import router as health_router
 from app.imports.router import router as imports_router
 from app.imports.worker import ImportWorker
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         indicators_router,
         progress_updates_router,
         progress_router,
+        exports_router,
         plans_router,
         reports_router,
     ):

@@ -1,12 +1,11 @@
 """Actions: the implementation plan (DESIGN §2)."""
 
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from app.actions import service
-from app.actions.dependencies import ActionDep, MatchedActionDep
+from app.actions.dependencies import ActionDep, ActionFiltersDep, MatchedActionDep
 from app.actions.schemas import ActionCreate, ActionRead, ActionUpdate
 from app.auth.dependencies import requires
 from app.auth.permissions import Permission
@@ -14,8 +13,6 @@ from app.auth.principal import Principal
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.etag import etag_for
-from app.json_types import IsoDate
-from app.models.action import ActionStatus
 from app.pagination import Page, PageParamsDep
 
 router = APIRouter(prefix="/actions", tags=["actions"], responses=problem_responses(400, 401, 422))
@@ -23,19 +20,8 @@ router = APIRouter(prefix="/actions", tags=["actions"], responses=problem_respon
 
 @router.get("", summary="List actions; `overdue=true` for those past their due date")
 async def list_actions(
-    session: SessionDep,
-    page: PageParamsDep,
-    institution: uuid.UUID | None = None,
-    status: Annotated[list[ActionStatus] | None, Query()] = None,
-    due_before: IsoDate | None = None,
-    due_after: IsoDate | None = None,
-    recommendation: uuid.UUID | None = None,
-    cluster: uuid.UUID | None = None,
-    overdue: bool | None = None,
+    session: SessionDep, page: PageParamsDep, filters: ActionFiltersDep
 ) -> Page[ActionRead]:
-    filters = service.ActionFilters(
-        institution, tuple(status or ()), due_before, due_after, recommendation, cluster, overdue
-    )
     actions, next_cursor, total = await service.list_actions(session, filters, page)
     links = await service.linked_recommendations(session, [a.id for a in actions])
     items = [ActionRead.build(a, links[a.id]) for a in actions]

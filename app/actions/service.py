@@ -186,23 +186,22 @@ def overdue_condition(on: dt.date) -> Any:
     return (Action.due_date < on) & Action.status.not_in(CLOSED_ACTION_STATUSES)
 
 
-async def list_actions(
-    session: AsyncSession, filters: ActionFilters, params: PageParams
-) -> tuple[list[Action], str | None, int | None]:
-    stmt = select(Action)
+def action_conditions(filters: ActionFilters) -> list[Any]:
+    """The WHERE clauses of these filters, for the list and the export alike."""
+    where: list[Any] = []
     if filters.institution is not None:
-        stmt = stmt.where(Action.institution_id == filters.institution)
+        where.append(Action.institution_id == filters.institution)
     if filters.status:
-        stmt = stmt.where(Action.status.in_(filters.status))
+        where.append(Action.status.in_(filters.status))
     if filters.due_before is not None:
-        stmt = stmt.where(Action.due_date < filters.due_before)
+        where.append(Action.due_date < filters.due_before)
     if filters.due_after is not None:
-        stmt = stmt.where(Action.due_date > filters.due_after)
+        where.append(Action.due_date > filters.due_after)
     if filters.recommendation is not None:
         linked = select(ActionRecommendation.action_id).where(
             ActionRecommendation.recommendation_id == filters.recommendation
         )
-        stmt = stmt.where(Action.id.in_(linked))
+        where.append(Action.id.in_(linked))
     if filters.cluster is not None:
         in_cluster = select(ActionRecommendation.action_id).where(
             ActionRecommendation.recommendation_id.in_(
@@ -211,11 +210,18 @@ async def list_actions(
                 )
             )
         )
-        stmt = stmt.where(Action.id.in_(in_cluster))
+        where.append(Action.id.in_(in_cluster))
     if filters.overdue is True:
-        stmt = stmt.where(overdue_condition(today()))
+        where.append(overdue_condition(today()))
     elif filters.overdue is False:
-        stmt = stmt.where(~overdue_condition(today()) | Action.due_date.is_(None))
+        where.append(~overdue_condition(today()) | Action.due_date.is_(None))
+    return where
+
+
+async def list_actions(
+    session: AsyncSession, filters: ActionFilters, params: PageParams
+) -> tuple[list[Action], str | None, int | None]:
+    stmt = select(Action).where(*action_conditions(filters))
     return await paginate(session, stmt, BY_DUE_DATE, params)
 
 

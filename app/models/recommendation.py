@@ -104,6 +104,8 @@ class Recommendation(Base):
     # Derived from planning and validated progress (DESIGN §4); kept current on every change.
     status: Mapped[Status] = mapped_column(RankedEnum(Status), default=Status.not_started)
     archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # A treaty body's follow-up procedure: the date the State's answer on this paragraph is due.
+    follow_up_due: Mapped[dt.date | None] = mapped_column(Date, index=True)
     # The goals of sdg_goal_links (direct or through a target), bit g-1 for goal g: what lets
     # progress by SDG count without joining the link table. Written with the links, always.
     sdg_goal_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -1,6 +1,5 @@
 """Progress updates and their review (DESIGN §2 and §8)."""
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
@@ -11,10 +10,14 @@ from app.auth.principal import Principal
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.etag import etag_for
-from app.models.progress_update import ProgressUpdate, UpdateState
+from app.models.progress_update import ProgressUpdate
 from app.pagination import Page, PageParamsDep
 from app.progress_updates import service
-from app.progress_updates.dependencies import MatchedProgressUpdateDep, ProgressUpdateDep
+from app.progress_updates.dependencies import (
+    MatchedProgressUpdateDep,
+    ProgressUpdateDep,
+    UpdateFiltersDep,
+)
 from app.progress_updates.schemas import (
     ProgressUpdateCreate,
     ProgressUpdateEdit,
@@ -69,16 +72,11 @@ async def recommendation_progress_updates(
 
 @router.get("/progress-updates", summary="Progress updates (the public sees validated ones only)")
 async def list_progress_updates(
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    page: PageParamsDep,
-    recommendation: uuid.UUID | None = None,
-    institution: uuid.UUID | None = None,
-    state: UpdateState | None = None,
+    session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep, filters: UpdateFiltersDep
 ) -> Page[ProgressUpdateRead]:
     found = await service.list_updates(
-        session, principal, recommendation=recommendation, institution=institution, state=state,
-        params=page,
+        session, principal, recommendation=filters.recommendation,
+        institution=filters.institution, state=filters.state, params=page,
     )  # fmt: skip
     return _page(found, principal)
 

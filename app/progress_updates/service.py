@@ -6,6 +6,7 @@ validated updates count towards a recommendation's status and the progress figur
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -219,6 +220,28 @@ async def reject(
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class UpdateFilters:
+    recommendation: uuid.UUID | None = None
+    institution: uuid.UUID | None = None
+    state: UpdateState | None = None
+
+
+def update_conditions(public: bool, filters: UpdateFilters) -> list[Any]:
+    """The updates these filters name, as the public (validated ones only) or a signed-in
+    reader sees them: for the list and the export alike."""
+    where: list[Any] = []
+    if public:
+        where.append(visible_to(None))
+    if filters.recommendation is not None:
+        where.append(ProgressUpdate.recommendation_id == filters.recommendation)
+    if filters.institution is not None:
+        where.append(ProgressUpdate.institution_id == filters.institution)
+    if filters.state is not None:
+        where.append(ProgressUpdate.state == filters.state)
+    return where
+
+
 async def list_updates(
     session: AsyncSession,
     principal: Principal | None,
@@ -228,16 +251,8 @@ async def list_updates(
     state: UpdateState | None,
     params: PageParams,
 ) -> tuple[list[ProgressUpdate], str | None, int | None]:
-    stmt = select(ProgressUpdate)
-    visible = visible_to(principal)
-    if visible is not None:
-        stmt = stmt.where(visible)
-    if recommendation is not None:
-        stmt = stmt.where(ProgressUpdate.recommendation_id == recommendation)
-    if institution is not None:
-        stmt = stmt.where(ProgressUpdate.institution_id == institution)
-    if state is not None:
-        stmt = stmt.where(ProgressUpdate.state == state)
+    filters = UpdateFilters(recommendation, institution, state)
+    stmt = select(ProgressUpdate).where(*update_conditions(principal is None, filters))
     return await paginate(session, stmt, NEWEST_FIRST, params)
 
 

@@ -67,10 +67,16 @@ class RecommendationFilters:
     search_terms: Sequence[str] = ()
     cluster: Sequence[uuid.UUID] = ()
     institution: Sequence[uuid.UUID] = ()
+    follow_up: bool | None = None
 
     def narrows(self) -> bool:
         """Whether any filter but the archive flag is set."""
-        return any(getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "archived")
+        # follow_up=False narrows too: only None and empty sequences leave a filter unset.
+        return any(
+            getattr(self, f.name) not in (None, (), [])
+            for f in dataclasses.fields(self)
+            if f.name != "archived"
+        )
 
     def apply(self, stmt: Select[Any], dialect: str) -> Select[Any]:
         return stmt.where(*self.conditions(dialect))
@@ -118,6 +124,9 @@ class RecommendationFilters:
             where.append(r.publication_date <= self.published_to)
         if self.search_terms:
             where.append(search_condition(list(self.search_terms), dialect))
+        if self.follow_up is not None:
+            due = r.follow_up_due
+            where.append(due.is_not(None) if self.follow_up else due.is_(None))
         return where
 
 
@@ -171,6 +180,10 @@ async def recommendation_filters(
     cluster: Annotated[list[uuid.UUID] | None, Many] = None,
     institution: Annotated[
         list[uuid.UUID] | None, Query(description="Assigned to this institution")
+    ] = None,
+    follow_up: Annotated[
+        bool | None,
+        Query(description="true: in a treaty body's follow-up procedure (follow_up_due set)"),
     ] = None,
 ) -> RecommendationFilters:
     countries = [c.upper() for c in country or []]
@@ -234,6 +247,7 @@ async def recommendation_filters(
         search_terms=parse_terms(q) if q else (),
         cluster=cluster or (),
         institution=institution or (),
+        follow_up=follow_up,
     )
 
 

@@ -7,6 +7,7 @@ next to its filter. So the query string is validated with a model built from the
 
 import inspect
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, get_args, get_origin
 
@@ -32,17 +33,21 @@ def _is_list(annotation: Any) -> bool:
     return any(_is_list(arg) for arg in get_args(annotation))
 
 
-def _filter_model() -> tuple[type[BaseModel], frozenset[str]]:
-    hints = typing.get_type_hints(recommendation_filters, include_extras=True)
+def query_model(
+    dependency: Callable[..., Any], name: str
+) -> tuple[type[BaseModel], frozenset[str]]:
+    """A model of a filter dependency's query parameters (all but its session), and the names
+    of those that take several values: for callers that are not FastAPI (pages, the CLI)."""
+    hints = typing.get_type_hints(dependency, include_extras=True)
     fields: dict[str, Any] = {}
-    for name, parameter in inspect.signature(recommendation_filters).parameters.items():
-        if name != "session":
-            fields[name] = (hints[name], parameter.default)
-    model = create_model("RecommendationListQuery", __config__=ConfigDict(extra="ignore"), **fields)
+    for parameter_name, parameter in inspect.signature(dependency).parameters.items():
+        if parameter_name != "session":
+            fields[parameter_name] = (hints[parameter_name], parameter.default)
+    model = create_model(name, __config__=ConfigDict(extra="ignore"), **fields)
     return model, frozenset(name for name in fields if _is_list(hints[name]))
 
 
-FilterQuery, LIST_PARAMETERS = _filter_model()
+FilterQuery, LIST_PARAMETERS = query_model(recommendation_filters, "RecommendationListQuery")
 
 
 @dataclass

@@ -47,7 +47,7 @@ from app.recommendations.schemas import RecommendationRead, Tags
 _COUNTRY, _STATE, _THEME, _GROUP, _GOAL, _TARGET, _CLUSTER = range(7)
 
 
-def _localized(names: Any, lang: Language) -> Any:
+def localized_label(names: Any, lang: Language) -> Any:
     """The label in `lang`, falling back to English, read out of the JSON in SQL: decoding
     every label's six names in Python cost more than the query."""
     english = names[DEFAULT_LANGUAGE].as_string()
@@ -87,13 +87,13 @@ def _tag_statement(dialect: str, lang: Language) -> Executable:
         select(rs.recommendation_id, kind(_STATE), rs.name, no_id).where(
             of_page(rs.recommendation_id)
         ),
-        select(rt.recommendation_id, kind(_THEME), _localized(Theme.name, lang), Theme.id)
+        select(rt.recommendation_id, kind(_THEME), localized_label(Theme.name, lang), Theme.id)
         .join(Theme, Theme.id == rt.theme_id)
         .where(of_page(rt.recommendation_id)),
         select(
             ra.recommendation_id,
             kind(_GROUP),
-            _localized(AffectedPerson.name, lang),
+            localized_label(AffectedPerson.name, lang),
             AffectedPerson.id,
         )
         .join(AffectedPerson, AffectedPerson.id == ra.affected_person_id)
@@ -124,10 +124,10 @@ def select_for_read(lang: Language) -> Select[*tuple[Any, ...]]:
     return select(
         r.id, r.uhri_id, r.symbol, r.paragraph, r.type, r.publication_date, r.text,
         r.upr_position, r.upr_cycle, r.upr_session, r.priority, r.status, r.archived,
-        r.created_at, r.updated_at, r.version,
+        r.follow_up_due, r.created_at, r.updated_at, r.version,
         mechanism.code.label("mechanism_code"),
         mechanism.type.label("mechanism_type"),
-        _localized(mechanism.name, lang).label("mechanism_name"),
+        localized_label(mechanism.name, lang).label("mechanism_name"),
     ).join(mechanism, mechanism.id == r.mechanism_id)  # fmt: skip
 
 

@@ -102,6 +102,9 @@ class RecommendationUpdate(RequestBody):
     sdg_targets: list[TargetCode] | None = Field(default=None, max_length=169)
     priority: Priority | None = None
     archived: StrictBool | None = None
+    follow_up_due: IsoDate | None = Field(
+        default=None, description="When a treaty body's follow-up answer is due; null to clear"
+    )
 
 
 class BulkPriority(RequestBody):
@@ -144,6 +147,7 @@ class RecommendationRead(BaseModel):
     clusters: list[ClusterRef]
     status: Status
     archived: bool
+    follow_up_due: dt.date | None
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
@@ -205,6 +209,7 @@ class RecommendationRead(BaseModel):
                 "clusters": _labels(tags.clusters),
                 "status": rec.status,
                 "archived": rec.archived,
+                "follow_up_due": rec.follow_up_due,
                 "created_at": rec.created_at,
                 "updated_at": rec.updated_at,
                 "version": rec.version,

@@ -87,7 +87,7 @@ _PRIORITIES = list(Priority)
 _UHRI_ID_TAKEN = "Another recommendation already has this uhri_id."
 
 
-def _order(name: SortName) -> KeysetOrder[Any]:
+def keyset_order(name: SortName) -> KeysetOrder[Any]:
     descending = name.startswith("-")
     field = name.lstrip("-")
     column: Any
@@ -129,7 +129,7 @@ async def list_recommendations(
     """A page of rows for read_models."""
     dialect = session.get_bind().dialect.name
     stmt = select_for_read(lang)
-    order = _order(sort)
+    order = keyset_order(sort)
     if len(filters.country) == 1 and order.columns[0] is Recommendation.publication_date:
         # One country, by date: walk that country's links newest first (they carry the date,
         # indexed) and fetch each recommendation by key, instead of walking the whole corpus in
@@ -400,6 +400,7 @@ async def update_recommendation(
         "publication_date",
         "priority",
         "archived",
+        "follow_up_due",
     ):
         if field in sent:
             setattr(rec, field, getattr(data, field))

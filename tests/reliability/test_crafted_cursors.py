@@ -47,7 +47,7 @@ def _orders() -> list[KeysetOrder[Any]]:
     from app.indicators.service import BY_DATE, BY_NAME
     from app.institutions.service import BY_NAME as INSTITUTIONS
     from app.progress_updates.service import NEWEST_FIRST as UPDATES
-    from app.recommendations.service import SortName, _order
+    from app.recommendations.service import SortName, keyset_order
     from app.reference import service as reference
     from app.users.service import BY_EMAIL
 
@@ -56,7 +56,7 @@ def _orders() -> list[KeysetOrder[Any]]:
         INSTITUTIONS, UPDATES, BY_EMAIL, reference.GOALS_BY_NUMBER, reference.TARGETS_IN_ORDER,
         reference.MECHANISMS_BY_CODE, reference.COUNTRIES_BY_ISO3,
     ]  # fmt: skip
-    return [*fixed, *(_order(sort) for sort in SortName.__args__)]  # type: ignore[attr-defined]
+    return [*fixed, *(keyset_order(sort) for sort in SortName.__args__)]  # type: ignore[attr-defined]
 
 
 def test_every_ordering_refuses_every_crafted_value() -> None:
