@@ -110,12 +110,6 @@ class ReportData:
     generated_on: dt.date
 
 
-def follow_up_column() -> Any:
-    """`Recommendation.follow_up_due` once the treaty bodies' follow-up exists (issue 18 item 4);
-    None before. The one place that decides which paragraphs a follow-up report leads with."""
-    return getattr(R, "follow_up_due", None)
-
-
 def natural_key(text: str | None) -> tuple[Any, ...]:
     """ "132.9" before "132.10", "12(a)" before "12(b)"."""
     parts = re.split(r"(\d+)", text or "")
@@ -166,13 +160,10 @@ async def load_report(
     filters, country_names, mechanism_names = await _scope(session, request)
     where = filters.conditions(session.get_bind().dialect.name)
     in_scope = select(R.id).where(*where)
-    follow_up = follow_up_column()
     columns: list[Any] = [
         R.id, R.symbol, R.paragraph, Mechanism.code, Mechanism.type, R.text, R.upr_position,
-        R.status,
+        R.status, R.follow_up_due,
     ]  # fmt: skip
-    if follow_up is not None:
-        columns.append(follow_up)
     rows = (await session.execute(select(*columns).join(Mechanism).where(*where))).all()
     entries = {
         row[0]: Entry(
@@ -184,7 +175,7 @@ async def load_report(
             text=row[5] or {},
             upr_position=_value(row[6]),
             status=str(_value(row[7])),
-            follow_up_due=row[8] if follow_up is not None else None,
+            follow_up_due=row[8],
         )
         for row in rows
     }

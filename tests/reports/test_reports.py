@@ -1,18 +1,14 @@
 """POST /api/v1/reports (DESIGN §10): every format read back, compared with the others and with
 the database, section by section; only validated progress; Arabic and Chinese; bad input."""
 
-import datetime as dt
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from markdown_it import MarkdownIt
-from sqlalchemy import Date, case, literal, null
 
-from app.models.recommendation import Recommendation
 from app.models.user import Role, TokenScope
-from app.reports import service
 from app.web.i18n import translations
 from tests.accounts import bearer, make_api_token, make_user
 from tests.problems import assert_problem
@@ -385,12 +381,17 @@ async def test_viewers_and_up_may_ask(
 
 
 async def test_treaty_followup_leads_with_the_follow_up_paragraphs(
-    client: AsyncClient, scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+    client: AsyncClient, scenario: Scenario
 ) -> None:
-    """Once recommendations carry `follow_up_due` (issue 18 item 4), the one function that reads
-    it decides which paragraphs lead: here paragraph 7 is due on 2027-01-31."""
-    due = case((Recommendation.paragraph == "7", literal(dt.date(2027, 1, 31), Date)), else_=null())
-    monkeypatch.setattr(service, "follow_up_column", lambda: due)
+    """A coordinator marks paragraph 7 for the follow-up procedure, due on 2027-01-31: it leads."""
+    listed = await client.get("/recommendations", params={"symbol": "CRC/C/KEN/CO/6", "limit": 100})
+    (seven,) = [r for r in listed.json()["items"] if r["paragraph"] == "7"]
+    marked = await client.patch(
+        f"/recommendations/{seven['id']}",
+        json={"follow_up_due": "2027-01-31"},
+        headers={"If-Match": f'"{seven["version"]}"'},
+    )
+    assert marked.status_code == 200, marked.text
     body = {"kind": "treaty_followup", "country": "KEN", "symbol": "CRC/C/KEN/CO/6"}
     outline, _ = await outlines(client, body)
     assert headings(outline, 1)[2:4] == [
