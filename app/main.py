@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 from app.actions.router import router as actions_router
 from app.api_tokens.router import router as api_tokens_router
 from app.assignments.router import router as assignments_router
+from app.attachments.router import router as attachments_router
 from app.audit.router import router as audit_router
 from app.auth.dependencies import current_principal
 from app.auth.router import router as auth_router
@@ -42,6 +43,7 @@ from app.users.router import router as users_router
 from app.web.workspace import install_workspace
 
 API_PREFIX = "/api/v1"
+MULTIPART_ROOM = 64 * 1024
 DESCRIPTION = """
 rectrack tracks what the UN human rights mechanisms (UPR, treaty bodies, special procedures) have
 recommended to a State, who is doing what about it, and how far it has got.
@@ -109,6 +111,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
         upload_paths=(f"{API_PREFIX}/imports",),
+        # An evidence file's own limit is checked as it streams (app/attachments/storage.py);
+        # this one leaves room for the multipart framing around it.
+        path_limits=[
+            (
+                f"{API_PREFIX}/progress-updates/[^/]+/attachments",
+                settings.max_attachment_bytes + MULTIPART_ROOM,
+            )
+        ],
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -138,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         actions_router,
         indicators_router,
         progress_updates_router,
+        attachments_router,
         progress_router,
     ):
         api.include_router(router)

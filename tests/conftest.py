@@ -251,6 +251,7 @@ def settings_for_test(database_url: str, workdir: Path) -> Settings:
         password_time_cost=1,
         password_memory_kib=1024,
         import_dir=workdir / "uploads",
+        storage_dir=workdir / "files",
     )
 
 

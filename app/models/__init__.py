@@ -3,6 +3,7 @@
 from app.models import (
     action,
     assignment,
+    attachment,
     audit,
     cluster,
     country,
@@ -25,6 +26,7 @@ __all__ = [
     "Base",
     "action",
     "assignment",
+    "attachment",
     "audit",
     "cluster",
     "country",
