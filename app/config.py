@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     # Webhooks (docs/webhooks.md): URLs whose addresses are loopback, private or link-local
     # are refused unless this is true (a test receiver on 127.0.0.1, a closed network).
     webhook_allow_private: bool = False
+    # A worker's claim on a delivery lapses after this long (the worker died): another takes
+    # it over. Longer than one attempt (10 s) with room to spare.
+    webhook_lease_seconds: float = 60
+    # Deliveries a worker sends at once.
+    webhook_concurrency: int = 8
     # Run queued imports and webhook deliveries inside the API process. With several API
     # processes, leave it on in all of them (claiming is safe) or turn it off and run
     # `rectrack worker` instead.

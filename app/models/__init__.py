@@ -19,6 +19,7 @@ from app.models import (
     taxonomy,
     user,
     web_session,
+    webhook,
 )
 from app.models.base import Base
 
@@ -42,4 +43,5 @@ __all__ = [
     "taxonomy",
     "user",
     "web_session",
+    "webhook",
 ]

@@ -27,6 +27,7 @@ from app.progress_updates.schemas import (
     ProgressUpdateEdit,
     ProgressUpdateRead,
 )
+from app.webhooks.events import emit
 
 NEWEST_FIRST = KeysetOrder[ProgressUpdate](
     name="updates", columns=[ProgressUpdate.created_at, ProgressUpdate.id], descending=True,
@@ -135,6 +136,7 @@ async def _move(
     )
     if to is UpdateState.validated:
         await refresh_status(session, [update.recommendation_id])
+    await emit(session, f"progress_update.{to}", ProgressUpdateRead.build(update))
     return update
 
 

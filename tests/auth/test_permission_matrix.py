@@ -13,6 +13,7 @@ from app.config import PROJECT_ROOT
 from app.models.attachment import Attachment
 from app.models.import_job import ImportJob, JobStatus
 from app.models.user import Role, TokenScope
+from app.models.webhook import Webhook
 from tests.accounts import bearer, make_api_token, make_institution, make_user
 from tests.recommendations.factories import recommendation_payload
 
@@ -118,8 +119,12 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
         filename="decree.pdf", content_type="application/pdf", size=1, sha256="0" * 64,
         public=True,
     )  # fmt: skip
+    webhook = Webhook(
+        id=uuid.uuid4(), url="https://example.org/hook", events=["action.updated"], active=True,
+        secret="unreadable",
+    )  # fmt: skip
     async with app.state.sessionmaker() as session, session.begin():
-        session.add_all([job, attachment])
+        session.add_all([job, attachment, webhook])
     theme = (await admin.get("/themes", params={"limit": 1})).json()["items"][0]
     group = (await admin.get("/affected-persons", params={"limit": 1})).json()["items"][0]
     return {
@@ -135,6 +140,7 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
         "measurement_id": measured.json()["id"],
         "update_id": planned["update"].json()["id"],
         "attachment_id": str(attachment.id),
+        "webhook_id": str(webhook.id),
         "theme_id": theme["id"],
         "affected_person_id": group["id"],
         "number": "16",
