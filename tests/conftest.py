@@ -326,6 +326,7 @@ async def root_client(make_client: ClientFactory) -> AsyncClient:
 _ONE_AT_A_TIME = (
     "tests/fuzz/",
     "tests/reliability/test_crash_safety.py",
+    "tests/reliability/test_webhook_crash.py",
     "tests/reliability/test_concurrency.py",
     "tests/test_backup_restore.py",
 )

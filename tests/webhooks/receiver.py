@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Received:
     headers: dict[str, str]
     body: bytes
+    at: float  # time.monotonic() on arrival
 
 
 @dataclass
@@ -40,9 +41,8 @@ def receiver(statuses: list[int] | None = None, delay: float = 0.0) -> Iterator[
             if state.delay:
                 time.sleep(state.delay)
             with state.lock:
-                state.requests.append(
-                    Received({k.lower(): v for k, v in self.headers.items()}, body)
-                )
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                state.requests.append(Received(headers, body, time.monotonic()))
                 status = state.statuses.pop(0) if state.statuses else 200
             state.arrived.set()
             self.send_response(status)
