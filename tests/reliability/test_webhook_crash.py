@@ -3,6 +3,7 @@ then restarted: every event arrives at least once, and an event arrives twice on
 in flight at a kill (sent, its answer not yet recorded)."""
 
 import asyncio
+import itertools
 import os
 import random
 import signal
@@ -100,7 +101,7 @@ async def test_killed_workers_lose_no_event_and_repeat_only_those_in_flight(
     assert len(arrivals) == EVENTS, "an event was lost"
     repeated_at_kill: dict[int, int] = defaultdict(int)
     for event_id, times in arrivals.items():
-        for first, again in zip(times, times[1:], strict=False):
+        for first, again in itertools.pairwise(times):
             # Sent again only after a kill that came after the first send...
             kill = next((i for i, k in enumerate(kills) if first < k), None)
             assert kill is not None and again > kills[kill], (event_id, times, kills)
