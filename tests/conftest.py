@@ -332,7 +332,21 @@ _ONE_AT_A_TIME = (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(_ONE_AT_A_TIME):
             item.add_marker(pytest.mark.xdist_group("one_at_a_time"))
+    deselected = [item for item in items if not _runs_on_its_backend(item)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if _runs_on_its_backend(item)]
+
+
+def _runs_on_its_backend(item: pytest.Item) -> bool:
+    """`@pytest.mark.only_on("postgresql")`: a test of one backend's feature is collected for
+    that backend alone (its other runs are deselected, not skipped: there is nothing to say)."""
+    marker = item.get_closest_marker("only_on")
+    callspec = getattr(item, "callspec", None)
+    if marker is None or callspec is None or "template" not in callspec.params:
+        return True
+    return callspec.params["template"] in marker.args

@@ -35,10 +35,10 @@ async def test_a_500_carries_the_security_headers(app: FastAPI) -> None:
         raise RuntimeError("a bug")
 
     own = create_app(app.state.settings)  # a route of its own: not on the shared app
-    own.add_api_route("/explode", explode)
+    own.add_api_route("/api/v1/explode", explode)
     transport = ASGITransport(app=own, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="http://test") as http:
-        response = await http.get("/explode")
+        response = await http.get("/api/v1/explode")
     await own.state.engine.dispose()
     assert_problem(response, 500)
     _assert_security_headers(response.headers)

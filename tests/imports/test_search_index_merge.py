@@ -15,7 +15,7 @@ from tests.imports.conftest import Upload
 
 MERGE = "SELECT gin_clean_pending_list('ix_recommendation_search_document_trgm'::regclass)"
 # GIN pending lists are PostgreSQL's: these tests are collected for that backend alone.
-postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+postgresql_only = pytest.mark.only_on("postgresql")
 
 
 async def _pending_pages_merged_now(app: FastAPI) -> int:

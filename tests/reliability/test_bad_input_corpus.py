@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.models.user import Role
 from tests.accounts import make_user
 from tests.conftest import DATA_TABLES
+from tests.indicators.factories import measure
 from tests.planning.factories import assign, institution_id, plan_action, report
 from tests.problems import assert_problem
 from tests.recommendations.factories import create_recommendation
@@ -55,7 +56,7 @@ INJECTIONS = [
 
 # Every operation of the OpenAPI document whose body is JSON. A new one changes the count: add
 # what its path names to _world() if need be, and the count here.
-JSON_BODY_OPERATIONS = 25
+JSON_BODY_OPERATIONS = 31
 
 
 async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
@@ -74,6 +75,7 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
         "assignment_id": (await assign(admin, rec, institution))["id"],
         "action_id": (await plan_action(admin, [rec]))["id"],
         "indicator_id": indicator.json()["id"],
+        "measurement_id": (await measure(admin, indicator.json(), "2020-01-01", 1)).json()["id"],
         # A draft: a body that is not refused would still have nothing to validate.
         "update_id": (await report(admin, rec, "in_progress", institution_id=institution))["id"],
     }
