@@ -104,7 +104,8 @@ async def test_killed_workers_lose_no_event_and_repeat_only_those_in_flight(
         for first, again in itertools.pairwise(times):
             # Sent again only after a kill that came after the first send...
             kill = next((i for i, k in enumerate(kills) if first < k), None)
-            assert kill is not None and again > kills[kill], (event_id, times, kills)
+            assert kill is not None, (event_id, times, kills)
+            assert again > kills[kill], (event_id, times, kills)
             repeated_at_kill[kill] += 1
     # ...and no more at a kill than the deliveries a worker has in flight at once.
     assert all(count <= CONCURRENCY for count in repeated_at_kill.values()), repeated_at_kill
