@@ -21,6 +21,7 @@ from app.models.base import utcnow
 from app.models.user import Role
 from app.models.webhook import DeliveryStatus, OutboxEvent, Webhook, WebhookDelivery
 from app.webhooks.delivery import DeliveryWorker
+from app.worker import Worker
 from tests.conftest import ClientFactory
 from tests.imports import uhri_files as uhri
 from tests.planning.factories import report
@@ -371,3 +372,24 @@ async def test_subscriptions_are_managed_by_admins_and_coordinators_only(
             select(func.count()).select_from(Webhook).where(Webhook.id == uuid.UUID(webhook["id"]))
         )
     assert audited == 0
+
+
+async def test_a_stopping_worker_finishes_what_is_in_flight_and_gives_back_the_rest(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    allow_private(app)
+    app.state.settings = app.state.settings.model_copy(update={"webhook_concurrency": 2})
+    with receiver(delay=0.3) as hook:
+        await subscribe(client, hook.url, ["progress_update.submitted"])
+        for _ in range(6):
+            await submitted_update(client)
+        worker = Worker(app.state.sessionmaker, app.state.settings, poll_seconds=3600)
+        running = asyncio.create_task(worker.run())
+        assert await asyncio.to_thread(hook.arrived.wait, 10)
+        worker.stop()  # what SIGTERM does
+        await asyncio.wait_for(running, timeout=10)
+    found = await deliveries(app)
+    delivered = [d for d in found if d.status is DeliveryStatus.delivered]
+    assert len(delivered) == len(hook.requests), "a sent delivery was not recorded"
+    assert 1 <= len(delivered) < 6
+    assert [d.claimed_by for d in found] == [None] * 6, "a claim was kept"
