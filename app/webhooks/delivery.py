@@ -274,6 +274,29 @@ class DeliveryWorker:
         now = utcnow()
         number = delivery.attempts + 1
         async with self.sessionmaker() as session, session.begin():
+            # The webhook's row before any delivery's, on every path: two deliveries of one
+            # webhook recorded at once (one of them deactivating it) wait for each other
+            # instead of deadlocking on PostgreSQL.
+            if outcome.succeeded:
+                await session.execute(
+                    update(Webhook)
+                    .where(Webhook.id == webhook.id, Webhook.failing_since.is_not(None))
+                    .values(failing_since=None)
+                    .execution_options(synchronize_session=False)
+                )
+            else:
+                await session.execute(
+                    select(Webhook.id).where(Webhook.id == webhook.id).with_for_update()
+                )
+                await self._note_failure(session, webhook.id, now)
+            values: dict[str, Any] = {"attempts": number, "claimed_by": None, "claimed_at": None}
+            if outcome.succeeded:
+                values |= {"status": DeliveryStatus.delivered, "delivered_at": now}
+            else:
+                values["next_attempt_at"] = now + backoff(number)
+            await session.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(**values)
+            )
             session.add(
                 DeliveryAttempt(
                     id=uuid.uuid4(),
@@ -290,23 +313,6 @@ class DeliveryWorker:
                     succeeded=outcome.succeeded,
                 )
             )
-            values: dict[str, Any] = {"attempts": number, "claimed_by": None, "claimed_at": None}
-            if outcome.succeeded:
-                values |= {"status": DeliveryStatus.delivered, "delivered_at": now}
-            else:
-                values["next_attempt_at"] = now + backoff(number)
-            await session.execute(
-                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(**values)
-            )
-            if outcome.succeeded:
-                await session.execute(
-                    update(Webhook)
-                    .where(Webhook.id == webhook.id, Webhook.failing_since.is_not(None))
-                    .values(failing_since=None)
-                    .execution_options(synchronize_session=False)
-                )
-                return
-            await self._note_failure(session, webhook.id, now)
 
     async def _note_failure(
         self, session: AsyncSession, webhook_id: uuid.UUID, now: dt.datetime
