@@ -331,5 +331,14 @@ def permissions(write: bool) -> None:
     click.echo(f"wrote {path.relative_to(PROJECT_ROOT)}")
 
 
+def _add_feature_commands() -> None:
+    # Commands that live with their feature (imported here so that `rectrack --help` lists them).
+    from app.reports.cli import report
+
+    main.add_command(report)
+
+
+_add_feature_commands()
+
 if __name__ == "__main__":
     main()

@@ -36,6 +36,7 @@ from app.progress.router import router as progress_router
 from app.progress_updates.router import router as progress_updates_router
 from app.recommendations.router import router as recommendations_router
 from app.reference.router import router as reference_router
+from app.reports.router import router as reports_router
 from app.secret_key import with_secret_key
 from app.two_factor.router import router as two_factor_router
 from app.users.router import router as users_router
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         attachments_router,
         progress_router,
         webhooks_router,
+        reports_router,
     ):
         api.include_router(router)
     install_docs(app)

@@ -21,6 +21,7 @@ class Permission(enum.StrEnum):
     report_progress = "report_progress"
     validate_progress = "validate_progress"
     manage_webhooks = "manage_webhooks"
+    read_reports = "read_reports"
 
 
 _EVERY_SIGNED_IN = {
@@ -29,6 +30,7 @@ _EVERY_SIGNED_IN = {
     Permission.change_own_password,
     Permission.manage_own_api_tokens,
     Permission.manage_own_second_factor,
+    Permission.read_reports,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
