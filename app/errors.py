@@ -20,6 +20,10 @@ class FieldProblem(BaseModel):
     field: str
     message: str
     code: str
+    # Where in an uploaded workbook (POST /plans/workbook): the sheet, its row, the column.
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
 
 
 class Problem(BaseModel):

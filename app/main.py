@@ -32,6 +32,7 @@ from app.middleware import BodySizeLimit, NulInUrl, SecurityHeaders
 from app.migrations import head_revision
 from app.openapi import build_openapi
 from app.password_resets.router import router as password_resets_router
+from app.plans.router import router as plans_router
 from app.progress.router import router as progress_router
 from app.progress_updates.router import router as progress_updates_router
 from app.recommendations.router import router as recommendations_router
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
-        upload_paths=(f"{API_PREFIX}/imports",),
+        upload_paths=(f"{API_PREFIX}/imports", f"{API_PREFIX}/plans/workbook", "/imports"),
         # An evidence file's own limit is checked as it streams (app/attachments/storage.py);
         # this one leaves room for the multipart framing around it.
         path_limits=[
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         attachments_router,
         progress_router,
         webhooks_router,
+        plans_router,
         reports_router,
     ):
         api.include_router(router)

@@ -19,7 +19,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,16 +258,22 @@ def _dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def parse_arguments(doc: str | None, runs: int) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
     parser.add_argument("--records", type=int, default=500_000)
-    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=runs)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument(
         "--keep", metavar="DATABASE",
         help="PostgreSQL only: fill this database if it does not exist, and keep it afterwards",
     )  # fmt: skip
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+async def on_corpus(
+    args: argparse.Namespace, measure: Callable[[str, int], Awaitable[None]]
+) -> None:
+    """Fill a scratch database (or reuse a kept one) and run `measure(url, runs)` on it."""
     async with scratch_database(args.backend, args.keep) as (url, empty):
         if empty:
             seconds = await fill(url, args.records)
@@ -275,6 +281,10 @@ async def main() -> None:
         else:
             await asyncio.to_thread(upgrade_to_head, url)
         await measure(url, args.runs)
+
+
+async def main() -> None:
+    await on_corpus(parse_arguments(__doc__, runs=50), measure)
 
 
 if __name__ == "__main__":

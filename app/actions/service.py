@@ -3,6 +3,7 @@
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,11 +11,11 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actions.schemas import ActionCreate, ActionRead, ActionUpdate
-from app.audit.service import diff, record_event
+from app.audit.service import Event, diff, record_event, record_events
 from app.auth.principal import Principal
 from app.clock import today
 from app.db import flush_or_conflict
-from app.errors import Forbidden, UnprocessableEntity, reject_nulls
+from app.errors import AppError, Forbidden, UnprocessableEntity, reject_nulls
 from app.models.action import CLOSED_ACTION_STATUSES, Action, ActionRecommendation, ActionStatus
 from app.models.base import utcnow
 from app.models.cluster import ClusterRecommendation
@@ -140,6 +141,36 @@ async def update_action(
     await refresh_status(session, [*before_ids, *after_ids])
     await emit(session, "action.updated", ActionRead.build(action, sorted(after_ids)))
     return action, sorted(after_ids)
+
+
+async def set_statuses(
+    session: AsyncSession, changes: Sequence[tuple[Action, ActionStatus]], actor: Principal
+) -> list[AppError | None]:
+    """update_action with a status only, for many actions at once (the plan workbook): the same
+    check and audit records, one flush and one status refresh. Each change gives None or its
+    refusal; nothing is written when one is refused (the caller rolls back)."""
+    refusals: list[AppError | None] = []
+    for action, _ in changes:
+        try:
+            require_responsible(actor, action.institution_id)
+            refusals.append(None)
+        except Forbidden as refused:
+            refusals.append(refused)
+    if any(refusals) or not changes:
+        return refusals
+    links = await linked_recommendations(session, [action.id for action, _ in changes])
+    now = utcnow()
+    events: list[Event] = []
+    for action, status in changes:
+        before = _audit_view(action, links[action.id])
+        _set_status(action, status)
+        action.updated_at = now
+        after = _audit_view(action, links[action.id])
+        events.append(("update", "action", str(action.id), diff(before, after)))
+    await flush_or_conflict(session)
+    await record_events(session, actor, events)
+    await refresh_status(session, [rec for ids in links.values() for rec in ids])
+    return refusals
 
 
 @dataclass(frozen=True)

@@ -90,3 +90,10 @@ async def revoke_all(session: AsyncSession, user_id: uuid.UUID, actor: Principal
             {"api_tokens_revoked": {"before": None, "after": count}},
         )  # fmt: skip
     return count
+
+
+async def list_every_token(
+    session: AsyncSession, params: PageParams
+) -> tuple[list[ApiToken], str | None, int | None]:
+    """Every user's tokens, newest first: for an admin's /admin/tokens."""
+    return await paginate(session, select(ApiToken), NEWEST_FIRST, params)

@@ -132,3 +132,18 @@ async def list_clusters(
     if q:
         stmt = stmt.where(Cluster.name.icontains(q, autoescape=True))
     return await paginate(session, stmt, BY_NAME, params)
+
+
+async def first_members(
+    session: AsyncSession, cluster_id: uuid.UUID, limit: int
+) -> list[tuple[uuid.UUID, str, str | None]]:
+    """The first `limit` recommendations of a cluster by symbol and paragraph: id, symbol,
+    paragraph (a cluster's page lists them; its whole list is /recommendations?cluster=)."""
+    rows = await session.execute(
+        select(Recommendation.id, Recommendation.symbol, Recommendation.paragraph)
+        .join(ClusterRecommendation, ClusterRecommendation.recommendation_id == Recommendation.id)
+        .where(ClusterRecommendation.cluster_id == cluster_id)
+        .order_by(Recommendation.symbol, Recommendation.paragraph, Recommendation.id)
+        .limit(limit)
+    )
+    return [(rec_id, symbol, paragraph) for rec_id, symbol, paragraph in rows.all()]

@@ -1,25 +1,21 @@
 """POST /imports and GET /imports/{id} (DESIGN §5)."""
 
-import asyncio
 import uuid
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import StringConstraints
-from sqlalchemy import select
 
 from app.auth.before_body import CheckedBeforeBody
 from app.auth.dependencies import requires
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.db import SessionDep
-from app.errors import NotFound, UnprocessableEntity, problem_responses
+from app.errors import NotFound, problem_responses
 from app.i18n import Language
 from app.imports import service
-from app.imports.readers import FileFormatError
 from app.imports.schemas import ImportJobRead
-from app.models.country import Country
+from app.imports.uploads import queue_upload
 from app.models.import_job import ImportJob
 from app.pagination import Page, PageParamsDep
 
@@ -54,39 +50,9 @@ async def start_import(
         Language | None, Form(description="The file's language, if not in its name")
     ] = None,
 ) -> ImportJobRead:
-    countries = sorted({c.strip().upper() for c in country or [] if c.strip()})
-    if countries:
-        known = set(
-            (await session.scalars(select(Country.iso3).where(Country.iso3.in_(countries)))).all()
-        )
-        unknown = [c for c in countries if c not in known]
-        if unknown:
-            raise UnprocessableEntity.for_field(
-                "body.country", f"unknown country: {', '.join(unknown)}"
-            )
-    target = Path(request.app.state.settings.import_dir) / f"{uuid.uuid4()}.upload"
-    await asyncio.to_thread(service.store_upload, file.file, target)
-    try:
-        job = await service.create_job(
-            session,
-            stored_path=target,
-            filename=service.safe_filename(file.filename),
-            dry_run=dry_run,
-            countries=countries,
-            lang=lang,
-            actor=actor,
-            owns_file=True,
-        )
-    except FileFormatError as exc:
-        target.unlink(missing_ok=True)
-        raise UnprocessableEntity.for_field("body.file", str(exc), "format") from exc
-    except BaseException:
-        target.unlink(missing_ok=True)  # no job will ever read it
-        raise
-    worker = getattr(request.app.state, "import_worker", None)
-    if worker is not None:
-        # After this request commits the job, the worker picks it up without waiting to poll.
-        asyncio.get_running_loop().call_later(0.05, worker.wake)
+    job = await queue_upload(
+        session, request, file, dry_run=dry_run, countries=country, lang=lang, actor=actor
+    )
     response.headers["Location"] = str(request.url_for("get_import", job_id=job.id))
     return ImportJobRead.build(job)
 

@@ -105,9 +105,11 @@ def _check_directory(path: Path) -> None:
         )
 
 
-def open_workbook(handle: BinaryIO) -> Workbook:
-    """openpyxl's read-only workbook, reading through the caps (check_archive first)."""
-    reader = _CappedReader(handle, read_only=True, data_only=True)
+def open_workbook(handle: BinaryIO, *, formulas_as_text: bool = False) -> Workbook:
+    """openpyxl's read-only workbook, reading through the caps (check_archive first). Nothing
+    is ever calculated: a formula cell gives its cached value, or with `formulas_as_text` the
+    formula's own text (the plan workbook treats what a person typed as text)."""
+    reader = _CappedReader(handle, read_only=True, data_only=not formulas_as_text)
     reader.read()
     return reader.wb
 

@@ -3,16 +3,17 @@
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import CompoundSelect, delete, func, insert, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import diff, record_event
+from app.audit.service import Event, diff, record_event, record_events
 from app.auth.principal import Principal
 from app.clock import today
 from app.db import flush_or_conflict
-from app.errors import UnprocessableEntity, reject_nulls
+from app.errors import AppError, Forbidden, UnprocessableEntity, reject_nulls
 from app.indicators.schemas import (
     IndicatorCreate,
     IndicatorUpdate,
@@ -20,9 +21,11 @@ from app.indicators.schemas import (
     MeasurementUpdate,
 )
 from app.models.action import Action, ActionRecommendation
+from app.models.assignment import Assignment
 from app.models.base import utcnow
 from app.models.indicator import Indicator, IndicatorAction, IndicatorRecommendation, Measurement
 from app.models.recommendation import Recommendation
+from app.models.user import Role
 from app.pagination import KeysetOrder, PageParams, cursor_date, cursor_text, cursor_uuid, paginate
 from app.planning.access import require_assigned_to_every
 from app.planning.references import require_existing
@@ -205,10 +208,74 @@ async def add_measurement(
     )  # fmt: skip
     session.add(measurement)
     await flush_or_conflict(session)
-    changes = {"date": {"before": None, "after": data.date.isoformat()},
-               "value": {"before": None, "after": data.value}}  # fmt: skip
-    await record_event(session, actor, "measure", "indicator", str(indicator.id), changes)
+    await record_event(session, actor, "measure", "indicator", str(indicator.id), _measured(data))
     return measurement
+
+
+def _measured(data: MeasurementCreate) -> dict[str, Any]:
+    return {"date": {"before": None, "after": data.date.isoformat()},
+            "value": {"before": None, "after": data.value}}  # fmt: skip
+
+
+async def _measurable(
+    session: AsyncSession, actor: Principal, indicator_ids: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Of these indicators, those the caller may measure: require_assigned_to_every's rule
+    (every recommendation measured, and at least one, assigned to its institution), at once."""
+    if actor.role in (Role.admin, Role.coordinator):
+        return indicator_ids
+    if actor.institution_id is None or not indicator_ids:
+        return set()
+    pairs = union(
+        select(
+            IndicatorRecommendation.indicator_id.label("indicator_id"),
+            IndicatorRecommendation.recommendation_id.label("recommendation_id"),
+        ).where(IndicatorRecommendation.indicator_id.in_(indicator_ids)),
+        select(IndicatorAction.indicator_id, ActionRecommendation.recommendation_id)
+        .join(ActionRecommendation, ActionRecommendation.action_id == IndicatorAction.action_id)
+        .where(IndicatorAction.indicator_id.in_(indicator_ids)),
+    ).subquery()
+    assigned = select(Assignment.recommendation_id).where(
+        Assignment.institution_id == actor.institution_id
+    )
+    rows = await session.execute(
+        select(
+            pairs.c.indicator_id, func.count().filter(pairs.c.recommendation_id.not_in(assigned))
+        ).group_by(pairs.c.indicator_id)
+    )
+    return {indicator_id for indicator_id, unassigned in rows.all() if not unassigned}
+
+
+async def add_many(
+    session: AsyncSession, items: Sequence[tuple[Indicator, MeasurementCreate]], actor: Principal
+) -> list[Measurement | AppError]:
+    """add_measurement for many at once (the plan workbook): the same checks and audit records,
+    one flush. Each item gives its measurement or its refusal; nothing is written when one is
+    refused (the caller rolls back)."""
+    measurable = await _measurable(session, actor, {indicator.id for indicator, _ in items})
+    results: list[Measurement | AppError] = []
+    events: list[Event] = []
+    for indicator, data in items:
+        if indicator.id not in measurable:
+            results.append(Forbidden(
+                "Your institution is not assigned to every recommendation this indicator measures."
+            ))  # fmt: skip
+            continue
+        try:
+            _not_in_the_future(data.date)
+        except UnprocessableEntity as refused:
+            results.append(refused)
+            continue
+        results.append(Measurement(
+            id=uuid.uuid4(), indicator_id=indicator.id, created_by_id=actor.user.id,
+            created_at=utcnow(), **data.model_dump(),
+        ))  # fmt: skip
+        events.append(("measure", "indicator", str(indicator.id), _measured(data)))
+    if all(isinstance(r, Measurement) for r in results):
+        session.add_all(r for r in results if isinstance(r, Measurement))
+        await flush_or_conflict(session)
+        await record_events(session, actor, events)
+    return results
 
 
 async def correct_measurement(

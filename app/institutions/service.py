@@ -13,6 +13,7 @@ from app.errors import UnprocessableEntity, reject_nulls
 from app.institutions.schemas import InstitutionCreate, InstitutionRead, InstitutionUpdate
 from app.models.base import utcnow
 from app.models.institution import Institution, InstitutionKind
+from app.models.user import Role, User
 from app.pagination import KeysetOrder, PageParams, cursor_text, cursor_uuid, paginate
 
 BY_NAME = KeysetOrder[Institution](
@@ -112,3 +113,25 @@ async def list_institutions(
             | Institution.acronym.icontains(q, autoescape=True)
         )
     return await paginate(session, stmt, BY_NAME, params)
+
+
+async def focal_points_of(
+    session: AsyncSession, institution_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[User]]:
+    """The active focal points of each institution, by name."""
+    if not institution_ids:
+        return {}
+    people = await session.scalars(
+        select(User)
+        .where(
+            User.institution_id.in_(institution_ids),
+            User.role == Role.focal_point,
+            User.active.is_(True),
+        )
+        .order_by(User.name, User.id)
+    )
+    found: dict[uuid.UUID, list[User]] = {}
+    for person in people.all():
+        assert person.institution_id is not None
+        found.setdefault(person.institution_id, []).append(person)
+    return found

@@ -20,6 +20,7 @@ from app.models import (
     user,
     web_session,
     webhook,
+    workbook_row,
 )
 from app.models.base import Base
 
@@ -44,4 +45,5 @@ __all__ = [
     "user",
     "web_session",
     "webhook",
+    "workbook_row",
 ]

@@ -40,6 +40,24 @@ async def assigned_institution(
     return found.first() is not None
 
 
+async def assigned_among(
+    session: AsyncSession, principal: Principal, recommendation_ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of the recommendations the caller may report on (all of them for coordinators)."""
+    ids = set(recommendation_ids)
+    if principal.role in _EVERYWHERE:
+        return ids
+    if principal.institution_id is None or not ids:
+        return set()
+    found = await session.scalars(
+        select(Assignment.recommendation_id).where(
+            Assignment.institution_id == principal.institution_id,
+            Assignment.recommendation_id.in_(ids),
+        )
+    )
+    return set(found.all())
+
+
 async def require_assigned(
     session: AsyncSession, principal: Principal, recommendation_ids: Iterable[uuid.UUID]
 ) -> None:

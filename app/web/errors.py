@@ -80,13 +80,20 @@ def error_page(request: Request, status: int, message: Message | None = None) ->
     )
 
 
+def _closing(exc: Any, response: Response) -> Response:
+    """An upload refused before its body was read: the connection cannot carry another request."""
+    if (getattr(exc, "headers", None) or {}).get("Connection") == "close":
+        response.headers["Connection"] = "close"
+    return response
+
+
 def _for_pages(api_handler: Handler) -> Handler:
     async def handle(request: Request, exc: Any) -> Response:
         if isinstance(exc, SignInRequired) and is_page(request):
             here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return redirect(request, f"/login?next={quote(here, safe='')}")
+            return _closing(exc, redirect(request, f"/login?next={quote(here, safe='')}"))
         if isinstance(exc, EnrolmentRequired) and is_page(request):
-            return redirect(request, "/account")
+            return _closing(exc, redirect(request, "/account"))
         # The API's handler decides the status (and logs what needs logging).
         answer = api_handler(request, exc)
         if inspect.isawaitable(answer):
@@ -97,7 +104,7 @@ def _for_pages(api_handler: Handler) -> Handler:
         for name in ("retry-after", "allow"):
             if name in answer.headers:
                 response.headers[name] = answer.headers[name]
-        return response
+        return _closing(exc, response)
 
     return handle
 

@@ -60,6 +60,22 @@ LABELS: dict[str, dict[str, str]] = {
         "decrease": N_("Decrease"),
         "maintain": N_("Maintain"),
     },
+    "job_status": {
+        "queued": N_("Waiting to start"),
+        "running": N_("Running"),
+        "succeeded": N_("Finished"),
+        "failed": N_("Failed"),
+    },
+    "institution_kind": {
+        "ministry": N_("Ministry"),
+        "agency": N_("Agency"),
+        "parliament": N_("Parliament"),
+        "judiciary": N_("Judiciary"),
+        "nhri": N_("National human rights institution"),
+        "statistics_office": N_("Statistics office"),
+        "civil_society": N_("Civil society"),
+        "other": N_("Other"),
+    },
     "audit_action": {
         "create": N_("Created"),
         "update": N_("Changed"),

@@ -11,12 +11,17 @@ from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from app.api_tokens import admin_pages as api_token_admin_pages
 from app.api_tokens import pages as api_token_pages
 from app.auth import pages as auth_pages
+from app.clusters import pages as cluster_pages
+from app.imports import pages as import_pages
+from app.institutions import pages as institution_pages
 from app.password_resets import pages as password_reset_pages
 from app.progress import pages as progress_pages
 from app.recommendations import pages as recommendation_pages
 from app.two_factor import pages as two_factor_pages
+from app.users import admin_pages as user_admin_pages
 from app.users import pages as user_pages
 from app.web import pages as web_pages
 from app.web.errors import install_page_errors
@@ -26,6 +31,11 @@ from app.web.templating import STATIC_DIR, NavItem
 PAGE_MODULES: tuple[ModuleType, ...] = (
     progress_pages,
     recommendation_pages,
+    cluster_pages,
+    institution_pages,
+    import_pages,
+    user_admin_pages,
+    api_token_admin_pages,
     user_pages,
     two_factor_pages,
     api_token_pages,
