@@ -281,16 +281,32 @@ def import_files(
 
 @main.command()
 def worker() -> None:
-    """Run queued import jobs (for deployments that turn off RECTRACK_IMPORT_WORKER)."""
+    """Run import jobs and webhook deliveries until SIGTERM or Ctrl-C (for deployments that
+    turn off RECTRACK_IMPORT_WORKER, or to add workers)."""
+    import signal
+
     from app.db import create_engine, create_sessionmaker
-    from app.imports.worker import ImportWorker
+    from app.secret_key import SecretKeyError, with_secret_key
+    from app.worker import Worker
+
+    try:
+        # Webhook secrets are encrypted with a key derived from it.
+        settings = with_secret_key(_settings())
+    except SecretKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
 
     async def run() -> None:
-        engine = create_engine(_settings())
+        engine = create_engine(settings)
+        running = Worker(create_sessionmaker(engine), settings)
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stop_signal, running.stop)
+        click.echo(f"worker {running.deliveries.worker_id} started", err=True)
         try:
-            await ImportWorker(create_sessionmaker(engine)).run_forever()
+            await running.run()
         finally:
             await engine.dispose()
+        click.echo("worker stopped", err=True)
 
     asyncio.run(run())
 

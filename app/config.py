@@ -75,8 +75,21 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 512 * 1024**2
     # Where uploaded files wait for their import job.
     import_dir: Path = Path("imports")
-    # Run queued imports inside the API process. With several API processes, leave it on in
-    # all of them (claiming is safe) or turn it off and run `rectrack worker` instead.
+    # Evidence files, stored by their SHA-256 (docs/evidence.md); by default `files` in the
+    # data directory (the SQLite file's directory, else the working directory).
+    storage_dir: Path | None = None
+    max_attachment_bytes: int = 25 * 1024**2
+    # Webhooks (docs/webhooks.md): URLs whose addresses are loopback, private or link-local
+    # are refused unless this is true (a test receiver on 127.0.0.1, a closed network).
+    webhook_allow_private: bool = False
+    # A worker's claim on a delivery lapses after this long (the worker died): another takes
+    # it over. Longer than one attempt (10 s) with room to spare.
+    webhook_lease_seconds: float = 60
+    # Deliveries a worker sends at once.
+    webhook_concurrency: int = 8
+    # Run queued imports and webhook deliveries inside the API process. With several API
+    # processes, leave it on in all of them (claiming is safe) or turn it off and run
+    # `rectrack worker` instead.
     import_worker: bool = True
     sql_echo: bool = False
     # The NMRF's time zone (IANA name): "today" for overdue actions and future-dated

@@ -85,6 +85,10 @@ class PayloadTooLarge(AppError):
     status, title, slug = 413, "Payload too large", "payload-too-large"
 
 
+class UnsupportedMediaType(AppError):
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
 class UnprocessableEntity(AppError):
     status, title, slug = 422, "Invalid input", "invalid-input"
 

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 from app.actions.router import router as actions_router
 from app.api_tokens.router import router as api_tokens_router
 from app.assignments.router import router as assignments_router
+from app.attachments.router import router as attachments_router
 from app.audit.router import router as audit_router
 from app.auth.dependencies import current_principal
 from app.auth.router import router as auth_router
@@ -26,7 +27,6 @@ from app.errors import install_error_handlers
 from app.exports.router import router as exports_router
 from app.health.router import router as health_router
 from app.imports.router import router as imports_router
-from app.imports.worker import ImportWorker
 from app.indicators.router import router as indicators_router
 from app.institutions.router import router as institutions_router
 from app.middleware import BodySizeLimit, NulInUrl, SecurityHeaders
@@ -44,8 +44,12 @@ from app.secret_key import with_secret_key
 from app.two_factor.router import router as two_factor_router
 from app.users.router import router as users_router
 from app.web.workspace import install_workspace
+from app.webhooks.router import router as webhooks_router
+from app.worker import Worker
 
 API_PREFIX = "/api/v1"
+MULTIPART_ROOM = 64 * 1024
+WORKER_STOP_SECONDS = 15
 DESCRIPTION = """
 rectrack tracks what the UN human rights mechanisms (UPR, treaty bodies, special procedures) have
 recommended to a State, who is doing what about it, and how far it has got.
@@ -87,13 +91,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         worker_task = None
         if app.state.settings.import_worker:
-            app.state.import_worker = ImportWorker(app.state.sessionmaker)
-            worker_task = asyncio.create_task(app.state.import_worker.run_forever())
+            worker = Worker(app.state.sessionmaker, app.state.settings)
+            app.state.worker, app.state.import_worker = worker, worker.imports
+            worker_task = asyncio.create_task(worker.run())
         yield
         if worker_task is not None:
-            worker_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker_task
+            # In-flight deliveries finish (each within its 10 s timeout); the rest is released.
+            app.state.worker.stop()
+            # Past the limit wait_for cancels it: what it held is taken over after its lease.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(worker_task, timeout=WORKER_STOP_SECONDS)
+            app.state.worker = app.state.import_worker = None
         await app.state.engine.dispose()
 
     app = RectrackApp(
@@ -113,6 +121,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
         upload_paths=(f"{API_PREFIX}/imports", f"{API_PREFIX}/plans/workbook", "/imports"),
+        # An evidence file's own limit is checked as it streams (app/attachments/storage.py);
+        # this one leaves room for the multipart framing around it.
+        path_limits=[
+            (
+                f"{API_PREFIX}/progress-updates/[^/]+/attachments",
+                settings.max_attachment_bytes + MULTIPART_ROOM,
+            )
+        ],
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -143,8 +159,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         actions_router,
         indicators_router,
         progress_updates_router,
+        attachments_router,
         progress_router,
         exports_router,
+        webhooks_router,
         plans_router,
         reports_router,
     ):

@@ -1,5 +1,8 @@
 """ASGI middleware: request size limit, URLs without NUL, security headers on every response."""
 
+import re
+from collections.abc import Sequence
+
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,25 +27,38 @@ CLOSE = {"Connection": "close"}
 class BodySizeLimit:
     """Refuse bodies over the limit with 413, whether or not Content-Length is sent.
 
-    Paths starting with one of `upload_paths` have the larger `max_upload_bytes` limit. A body
+    Paths starting with one of `upload_paths` have the larger `max_upload_bytes` limit; paths
+    matching a pattern of `path_limits` have that pattern's limit. A body
     sent without Content-Length (chunked) is cut off where it passes the limit; whatever the
     route makes of the cut (FastAPI calls it a body it cannot parse), the client gets the 413.
     """
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int, max_upload_bytes: int, upload_paths: tuple[str, ...]
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        max_upload_bytes: int,
+        upload_paths: tuple[str, ...],
+        path_limits: Sequence[tuple[str, int]] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_upload_bytes = max_upload_bytes
         self.upload_paths = upload_paths
+        self.path_limits = [(re.compile(pattern), limit) for pattern, limit in path_limits]
+
+    def _limit(self, path: str) -> int:
+        if path.startswith(self.upload_paths):
+            return self.max_upload_bytes
+        return next(
+            (n for pattern, n in self.path_limits if pattern.fullmatch(path)), self.max_bytes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_upload = str(scope.get("path", "")).startswith(self.upload_paths)
-        limit = self.max_upload_bytes if is_upload else self.max_bytes
+        limit = self._limit(str(scope.get("path", "")))
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(limit)(scope, receive, send)

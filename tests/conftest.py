@@ -251,6 +251,7 @@ def settings_for_test(database_url: str, workdir: Path) -> Settings:
         password_time_cost=1,
         password_memory_kib=1024,
         import_dir=workdir / "uploads",
+        storage_dir=workdir / "files",
     )
 
 
@@ -325,6 +326,7 @@ async def root_client(make_client: ClientFactory) -> AsyncClient:
 _ONE_AT_A_TIME = (
     "tests/fuzz/",
     "tests/reliability/test_crash_safety.py",
+    "tests/reliability/test_webhook_crash.py",
     "tests/reliability/test_concurrency.py",
     "tests/test_backup_restore.py",
 )

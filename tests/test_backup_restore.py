@@ -4,7 +4,6 @@ pg_restore."""
 
 import asyncio
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -15,16 +14,16 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from app.attachments.storage import storage_dir
 from app.config import PROJECT_ROOT, Settings
 from app.db import create_engine
 from app.main import create_app
 from app.models import Base
 from tests.conftest import _postgres_admin
-from tests.planning.factories import assign, institution_id, plan_action, validated
+from tests.planning.factories import assign, institution_id, plan_action, report, validated
 from tests.recommendations.factories import create_recommendation
 
 
@@ -42,7 +41,11 @@ async def _every_row(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
         await engine.dispose()
 
 
-async def _fill(app: FastAPI, client: AsyncClient) -> None:
+EVIDENCE = b"%PDF-1.4\n% the decree\n%%EOF\n"
+
+
+async def _fill(app: FastAPI, client: AsyncClient) -> str:
+    """Every kind of record; returns the id of an evidence file."""
     recs = [(await create_recommendation(client))["id"] for _ in range(3)]
     ministry = await institution_id(app)
     await assign(client, recs[0], ministry)
@@ -50,6 +53,12 @@ async def _fill(app: FastAPI, client: AsyncClient) -> None:
     await validated(client, recs[0], "partially_implemented")
     cluster = await client.post("/clusters", json={"name": "Detention", "recommendation_ids": recs})
     assert cluster.status_code == 201, cluster.text
+    update = await report(client, recs[1], "in_progress")
+    attached = await client.post(
+        f"/progress-updates/{update['id']}/attachments", files={"file": ("d.pdf", EVIDENCE)}
+    )
+    assert attached.status_code == 201, attached.text
+    return str(attached.json()["id"])
 
 
 def _restore(database_url: str, workdir: Path) -> str:
@@ -84,23 +93,33 @@ def _restore(database_url: str, workdir: Path) -> str:
 async def test_a_restored_backup_equals_the_original(
     app: FastAPI, client: AsyncClient, database_url: str, tmp_path: Path
 ) -> None:
-    await _fill(app, client)
+    evidence_id = await _fill(app, client)
     original = await _every_row(database_url)
     assert original["progress_update"]
     assert original["audit_record"]
+    assert original["attachment"]
     restored_url = await asyncio.to_thread(_restore, database_url, tmp_path)
+    # The files after the database, as docs/operations.md says.
+    restored_files = tmp_path / "restored-files"
+    shutil.copytree(storage_dir(app.state.settings), restored_files)
     try:
         assert await _every_row(restored_url) == original
         restored = create_app(
             Settings(
                 database_url=restored_url,
                 environment="test",
-                secret_key=SecretStr(secrets.token_hex(32)),
+                # The original's key: the coordinator's token stays valid for the download.
+                secret_key=app.state.settings.secret_key,
                 import_worker=False,
+                storage_dir=restored_files,
             )
         )
         async with AsyncClient(transport=ASGITransport(app=restored), base_url="http://t") as http:
             assert (await http.get("/readyz")).status_code == 200
+            signed_in = {"Authorization": client.headers["Authorization"]}
+            download = await http.get(f"/api/v1/attachments/{evidence_id}", headers=signed_in)
+            assert download.status_code == 200, download.text
+            assert download.content == EVIDENCE
         await restored.state.engine.dispose()
     finally:
         if restored_url.startswith("postgresql"):

@@ -26,6 +26,7 @@ from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uui
 from app.planning.access import require_responsible
 from app.planning.references import require_existing
 from app.planning.status import refresh_status
+from app.webhooks.events import emit
 
 BY_DUE_DATE = KeysetOrder[Action](
     name="actions", columns=[Action.created_at, Action.id], descending=False,
@@ -138,6 +139,7 @@ async def update_action(
         diff(before, _audit_view(action, after_ids)),
     )  # fmt: skip
     await refresh_status(session, [*before_ids, *after_ids])
+    await emit(session, "action.updated", ActionRead.build(action, sorted(after_ids)))
     return action, sorted(after_ids)
 
 

@@ -26,6 +26,7 @@ from app.models.user import Role, User
 from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
 from app.planning.references import require_existing
 from app.planning.status import refresh_status
+from app.webhooks.events import emit
 
 BY_CREATION = KeysetOrder[Assignment](
     name="assignments", columns=[Assignment.created_at, Assignment.id], descending=False,
@@ -101,6 +102,7 @@ async def create_assignment(
         diff({}, _audit_view(assignment)),
     )
     await refresh_status(session, [assignment.recommendation_id])
+    await emit(session, "assignment.created", AssignmentRead.build(assignment))
     return assignment
 
 
@@ -143,6 +145,8 @@ async def delete_assignment(
         str(assignment.id),
         diff(_audit_view(assignment), {}),
     )
+    # What it was: a receiver learns which assignment went, and from where.
+    await emit(session, "assignment.deleted", AssignmentRead.build(assignment))
     await session.delete(assignment)
     await refresh_status(session, [assignment.recommendation_id])
 
@@ -175,7 +179,7 @@ async def bulk_assign(
         ).all()
     }
     values = data.model_dump(exclude={"recommendation_ids", "institution_id"})
-    result_ids, created = [], 0
+    result_ids, created, new = [], 0, []
     for rec_id in ids:
         assignment = existing.get(rec_id)
         if assignment is None:
@@ -186,6 +190,7 @@ async def bulk_assign(
                 **values,
             )
             session.add(assignment)
+            new.append(assignment)
             created += 1
         else:
             for field, value in values.items():
@@ -202,6 +207,8 @@ async def bulk_assign(
         session, actor, "bulk_assign", "institution", str(data.institution_id), changes
     )
     await refresh_status(session, ids)
+    for assignment in new:
+        await emit(session, "assignment.created", AssignmentRead.build(assignment))
     return AssignmentBulkResult(
         created=created, updated=len(ids) - created, assignment_ids=result_ids
     )

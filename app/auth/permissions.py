@@ -20,6 +20,7 @@ class Permission(enum.StrEnum):
     plan = "plan"
     report_progress = "report_progress"
     validate_progress = "validate_progress"
+    manage_webhooks = "manage_webhooks"
     read_reports = "read_reports"
 
 
@@ -47,6 +48,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.plan,
             Permission.report_progress,
             Permission.validate_progress,
+            Permission.manage_webhooks,
         }
     ),
     Role.admin: frozenset(Permission),

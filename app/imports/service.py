@@ -42,11 +42,13 @@ from app.imports.readers import (
     detect_format,
     read_records,
 )
+from app.imports.schemas import ImportJobRead
 from app.imports.writer import write_batch
 from app.models.base import utcnow
 from app.models.import_job import ImportJob, JobStatus
 from app.models.user import User
 from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
+from app.webhooks.events import emit
 
 logger = logging.getLogger("rectrack.imports")
 
@@ -183,6 +185,17 @@ async def claim_job(sessionmaker: async_sessionmaker[AsyncSession], job_id: uuid
             .values(status=JobStatus.running, heartbeat_at=utcnow(), attempts=_one_more)
         )
         return bool(won.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_job(sessionmaker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> None:
+    """Put a job its worker is stopping back in the queue; it resumes after its last batch.
+    The attempt is not counted: the worker stopped cleanly, it did not die."""
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job_id, ImportJob.status == JobStatus.running)
+            .values(status=JobStatus.queued, heartbeat_at=None, attempts=ImportJob.attempts - 1)
+        )
 
 
 @dataclass
@@ -426,6 +439,8 @@ async def _finish(
             session, actor, action, "import_job", str(job.id), changes,
             actor_label=_actor_label(job),
         )  # fmt: skip
+        # One event with the counts, never one per record.
+        await emit(session, "import.finished", ImportJobRead.build(job))
     return job
 
 

@@ -10,7 +10,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.imports.service import claim_next, run_job
+from app.imports.service import claim_next, release_job, run_job
 
 logger = logging.getLogger("rectrack.imports")
 
@@ -28,7 +28,13 @@ class ImportWorker:
         """Run every job waiting now; returns how many ran."""
         ran = 0
         while (job_id := await claim_next(self.sessionmaker)) is not None:
-            await run_job(self.sessionmaker, job_id)
+            try:
+                await run_job(self.sessionmaker, job_id)
+            except asyncio.CancelledError:
+                # Stopping (SIGTERM): the job goes back to the queue at once, not after
+                # another worker finds its heartbeat stale.
+                await asyncio.shield(release_job(self.sessionmaker, job_id))
+                raise
             ran += 1
         return ran
 

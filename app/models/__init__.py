@@ -3,6 +3,7 @@
 from app.models import (
     action,
     assignment,
+    attachment,
     audit,
     cluster,
     country,
@@ -18,6 +19,7 @@ from app.models import (
     taxonomy,
     user,
     web_session,
+    webhook,
     workbook_row,
 )
 from app.models.base import Base
@@ -26,6 +28,7 @@ __all__ = [
     "Base",
     "action",
     "assignment",
+    "attachment",
     "audit",
     "cluster",
     "country",
@@ -41,5 +44,6 @@ __all__ = [
     "taxonomy",
     "user",
     "web_session",
+    "webhook",
     "workbook_row",
 ]

@@ -29,6 +29,7 @@ from app.progress_updates.schemas import (
     ProgressUpdateEdit,
     ProgressUpdateRead,
 )
+from app.webhooks.events import emit
 
 NEWEST_FIRST = KeysetOrder[ProgressUpdate](
     name="updates", columns=[ProgressUpdate.created_at, ProgressUpdate.id], descending=True,
@@ -49,9 +50,7 @@ def visible_to(principal: Principal | None) -> Any:
     return None if principal is not None else ProgressUpdate.state == UpdateState.validated
 
 
-async def _require_reporter(
-    session: AsyncSession, update: ProgressUpdate, actor: Principal
-) -> None:
+async def require_reporter(session: AsyncSession, update: ProgressUpdate, actor: Principal) -> None:
     if actor.role in (Role.admin, Role.coordinator):
         return
     if update.institution_id != actor.institution_id:
@@ -142,7 +141,7 @@ async def create_many(
 async def edit_update(
     session: AsyncSession, update: ProgressUpdate, data: ProgressUpdateEdit, actor: Principal
 ) -> ProgressUpdate:
-    await _require_reporter(session, update, actor)
+    await require_reporter(session, update, actor)
     if update.state not in _EDITABLE:
         raise Conflict(f"A {update.state} update cannot be edited; only drafts and rejected ones.")
     sent = data.model_dump(exclude_unset=True)
@@ -194,11 +193,12 @@ async def _move(
     )
     if to is UpdateState.validated:
         await refresh_status(session, [update.recommendation_id])
+    await emit(session, f"progress_update.{to}", ProgressUpdateRead.build(update))
     return update
 
 
 async def submit(session: AsyncSession, update: ProgressUpdate, actor: Principal) -> ProgressUpdate:
-    await _require_reporter(session, update, actor)
+    await require_reporter(session, update, actor)
     return await _move(session, update, actor, allowed_from=_EDITABLE, to=UpdateState.submitted)
 
 

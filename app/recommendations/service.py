@@ -54,6 +54,7 @@ from app.recommendations.schemas import (
     UprWrite,
 )
 from app.recommendations.search import search_document
+from app.webhooks.events import emit_recommendations
 
 LOAD_FOR_READ = (
     selectinload(Recommendation.mechanism),
@@ -366,6 +367,7 @@ async def create_recommendation(
     await record_event(
         session, actor, "create", "recommendation", str(rec.id), diff({}, audit_view(created))
     )
+    await emit_recommendations(session, "recommendation.created", [rec.id])
     return created
 
 
@@ -445,6 +447,7 @@ async def update_recommendation(
     await record_event(
         session, actor, action, "recommendation", str(rec.id), diff(before, audit_view(updated))
     )
+    await emit_recommendations(session, f"recommendation.{action}d", [rec.id])
     return updated
 
 
@@ -458,6 +461,7 @@ async def archive_recommendation(
     await flush_or_conflict(session, _UHRI_ID_TAKEN)
     changes = {"archived": {"before": False, "after": True}}
     await record_event(session, actor, "archive", "recommendation", str(rec.id), changes)
+    await emit_recommendations(session, "recommendation.archived", [rec.id])
 
 
 async def _target_goals(session: AsyncSession, codes: list[str]) -> dict[str, int]:
@@ -482,7 +486,7 @@ async def bulk_set_priority(
 ) -> int:
     """Set the priority of many recommendations in one transaction; each change is audited."""
     wanted = await require_existing(session, Recommendation.id, ids, "ids", "recommendation")
-    changed = 0
+    changed: list[uuid.UUID] = []
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         recs = (
@@ -494,10 +498,11 @@ async def bulk_set_priority(
             before = rec.priority
             rec.priority = priority
             rec.updated_at = utcnow()
-            changed += 1
+            changed.append(rec.id)
             await record_event(
                 session, actor, "update", "recommendation", str(rec.id),
                 {"priority": {"before": before, "after": priority}},
             )  # fmt: skip
         await flush_or_conflict(session)
-    return changed
+    await emit_recommendations(session, "recommendation.updated", changed)
+    return len(changed)

@@ -10,8 +10,10 @@ from httpx import ASGITransport, AsyncClient
 
 from app.auth.matrix import CALLERS, matrix_markdown, parse_matrix_markdown, permission_matrix
 from app.config import PROJECT_ROOT
+from app.models.attachment import Attachment
 from app.models.import_job import ImportJob, JobStatus
 from app.models.user import Role, TokenScope
+from app.models.webhook import Webhook
 from tests.accounts import bearer, make_api_token, make_institution, make_user
 from tests.recommendations.factories import recommendation_payload
 
@@ -112,8 +114,17 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
         stored_path="/nonexistent", owns_file=False, dry_run=False, countries=[], processed=0,
         resume_index=0, counts={}, errors=[],
     )  # fmt: skip
+    attachment = Attachment(
+        id=uuid.uuid4(), progress_update_id=uuid.UUID(planned["update"].json()["id"]),
+        filename="decree.pdf", content_type="application/pdf", size=1, sha256="0" * 64,
+        public=True,
+    )  # fmt: skip
+    webhook = Webhook(
+        id=uuid.uuid4(), url="https://example.org/hook", events=["action.updated"], active=True,
+        secret="unreadable",
+    )  # fmt: skip
     async with app.state.sessionmaker() as session, session.begin():
-        session.add(job)
+        session.add_all([job, attachment, webhook])
     theme = (await admin.get("/themes", params={"limit": 1})).json()["items"][0]
     group = (await admin.get("/affected-persons", params={"limit": 1})).json()["items"][0]
     return {
@@ -128,6 +139,8 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
         "indicator_id": planned["indicator"].json()["id"],
         "measurement_id": measured.json()["id"],
         "update_id": planned["update"].json()["id"],
+        "attachment_id": str(attachment.id),
+        "webhook_id": str(webhook.id),
         "theme_id": theme["id"],
         "affected_person_id": group["id"],
         "number": "16",

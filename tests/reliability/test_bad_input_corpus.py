@@ -5,6 +5,7 @@ Injection strings are not bad input: they are text that a State may well need to
 are stored and returned verbatim and cannot change a query, which is what is asserted for them.
 """
 
+import uuid
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 
 from app.models.user import Role
+from app.models.webhook import Webhook
 from tests.accounts import make_user
 from tests.conftest import DATA_TABLES
 from tests.indicators.factories import measure
@@ -56,7 +58,7 @@ INJECTIONS = [
 
 # Every operation of the OpenAPI document whose body is JSON. A new one changes the count: add
 # what its path names to _world() if need be, and the count here.
-JSON_BODY_OPERATIONS = 32
+JSON_BODY_OPERATIONS = 34
 
 
 async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
@@ -67,7 +69,15 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
     indicator = await admin.post("/indicators", json={"name": "I", "recommendation_ids": [rec]})
     for made in (cluster, indicator):
         assert made.status_code == 201, made.text
+    # Made directly: its URL need not resolve, the bodies sent to it are refused first.
+    webhook = Webhook(
+        id=uuid.uuid4(), url="https://example.org/hook", events=["action.updated"], active=True,
+        secret="unreadable",
+    )  # fmt: skip
+    async with app.state.sessionmaker() as session, session.begin():
+        session.add(webhook)
     return {
+        "webhook_id": str(webhook.id),
         "recommendation_id": rec,
         "institution_id": institution,
         "user_id": str((await make_user(app, Role.viewer)).id),

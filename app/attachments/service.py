@@ -1,0 +1,127 @@
+"""Evidence files on progress updates (DESIGN §11): who may add, read and delete them."""
+
+import asyncio
+import uuid
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.attachments import storage
+from app.attachments.detect import content_type
+from app.attachments.schemas import AttachmentRead
+from app.audit.service import diff, record_event
+from app.auth.principal import Principal
+from app.config import Settings
+from app.errors import Conflict, NotFound, UnsupportedMediaType
+from app.imports.service import safe_filename
+from app.models.attachment import Attachment
+from app.models.progress_update import ProgressUpdate, UpdateState
+from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
+from app.progress_updates.service import require_reporter
+
+OLDEST_FIRST = KeysetOrder[Attachment](
+    name="attachments", columns=[Attachment.created_at, Attachment.id], descending=False,
+    key=lambda a: [a.created_at, a.id], parsers=[cursor_timestamp, cursor_uuid],
+)  # fmt: skip
+_EDITABLE = (UpdateState.draft, UpdateState.rejected)
+ACCEPTED = "PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, CSV or plain text (UTF-8)"
+
+
+def _audit_view(attachment: Attachment) -> dict[str, Any]:
+    return AttachmentRead.build(attachment).model_dump(
+        mode="json", exclude={"id", "created_at", "uploaded_by_id"}
+    )
+
+
+def visible_to(principal: Principal | None) -> Any:
+    """The public sees the public files of validated updates; anyone signed in sees all."""
+    if principal is not None:
+        return None
+    validated = select(ProgressUpdate.id).where(ProgressUpdate.state == UpdateState.validated)
+    return Attachment.public.is_(True) & Attachment.progress_update_id.in_(validated)
+
+
+async def may_attach(session: AsyncSession, update: ProgressUpdate, actor: Principal) -> None:
+    """Checked before the body is read: whoever may edit the update, while it may be edited."""
+    await require_reporter(session, update, actor)
+    if update.state not in _EDITABLE:
+        raise Conflict(
+            f"Files are added to drafts and rejected updates, not to {update.state} ones."
+        )
+
+
+async def add(
+    session: AsyncSession,
+    settings: Settings,
+    update: ProgressUpdate,
+    received: storage.Received,
+    public: bool,
+    actor: Principal,
+) -> Attachment:
+    kind = content_type(received.head, received.text)
+    if kind is None:
+        received.discard()
+        raise UnsupportedMediaType(
+            f"rectrack keeps {ACCEPTED} files; this file's content is none of those."
+        )
+    await asyncio.to_thread(storage.keep, settings, received)
+    attachment = Attachment(
+        id=uuid.uuid4(), progress_update_id=update.id,
+        filename=safe_filename(received.filename), content_type=kind, size=received.size,
+        sha256=received.digest, public=public, uploaded_by_id=actor.user.id,
+    )  # fmt: skip
+    session.add(attachment)
+    await session.flush()
+    await record_event(
+        session, actor, "create", "attachment", str(attachment.id),
+        diff({}, _audit_view(attachment)),
+    )  # fmt: skip
+    return attachment
+
+
+async def get_visible(
+    session: AsyncSession, attachment_id: uuid.UUID, principal: Principal | None
+) -> Attachment:
+    stmt = select(Attachment).where(Attachment.id == attachment_id)
+    if (visible := visible_to(principal)) is not None:
+        stmt = stmt.where(visible)
+    attachment = await session.scalar(stmt)
+    if attachment is None:
+        raise NotFound(f"There is no attachment {attachment_id}.")
+    return attachment
+
+
+async def delete(
+    session: AsyncSession, settings: Settings, attachment: Attachment, actor: Principal
+) -> None:
+    update = await session.get_one(ProgressUpdate, attachment.progress_update_id)
+    await require_reporter(session, update, actor)
+    if update.state not in _EDITABLE:
+        raise Conflict(
+            f"A file of a {update.state} update is part of the record; only drafts' and "
+            "rejected updates' files may be deleted."
+        )
+    digest = attachment.sha256
+    await record_event(
+        session, actor, "delete", "attachment", str(attachment.id),
+        diff(_audit_view(attachment), {}),
+    )  # fmt: skip
+    await session.delete(attachment)
+    await session.flush()
+    others = await session.scalar(select(func.count()).where(Attachment.sha256 == digest))
+    if not others:
+        # Only once the row is gone for good: a rolled-back delete keeps its file.
+        event.listen(
+            session.sync_session, "after_commit",
+            lambda _: storage.remove_if_unused(settings, digest), once=True,
+        )  # fmt: skip
+
+
+async def list_for_update(
+    session: AsyncSession, update: ProgressUpdate, principal: Principal | None, params: PageParams
+) -> tuple[list[Attachment], str | None, int | None]:
+    stmt = select(Attachment).where(Attachment.progress_update_id == update.id)
+    if (visible := visible_to(principal)) is not None:
+        stmt = stmt.where(visible)
+    return await paginate(session, stmt, OLDEST_FIRST, params)

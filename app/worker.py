@@ -1,0 +1,64 @@
+"""The background worker: import jobs and webhook deliveries, in the API process (by default)
+or on its own (`rectrack worker`). Several may run at once: each job and each delivery is
+claimed in the database first. `stop()` (SIGTERM) lets what is in flight finish, at most one
+delivery's timeout, gives back what it claimed and has not started, and returns."""
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.imports.worker import ImportWorker
+from app.webhooks.delivery import DeliveryWorker
+from app.webhooks.events import on_new_deliveries
+
+logger = logging.getLogger("rectrack.worker")
+
+
+class Worker:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.imports = ImportWorker(sessionmaker)
+        self.deliveries = DeliveryWorker(sessionmaker, settings)
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self.deliveries.stopping = True
+        self._stop.set()
+        self._wake.set()
+
+    async def _deliver_forever(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                await self.deliveries.run_due()
+            except Exception:
+                logger.exception("the webhook worker hit an error; carrying on")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def run(self) -> None:
+        """Run until stop() is called."""
+        unregister = on_new_deliveries(self.wake)
+        imports = asyncio.create_task(self.imports.run_forever())
+        try:
+            await self._deliver_forever()
+        finally:
+            unregister()
+            # An import stopped mid-way goes back to the queue and resumes after its last
+            # committed batch (app/imports/worker.py).
+            imports.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await imports
+            await self.deliveries.close()
