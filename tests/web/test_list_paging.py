@@ -20,3 +20,21 @@ async def test_the_recommendations_list_pages_through(app: FastAPI) -> None:
         assert "First page" in second.text
         links = re.findall(r'class="result-title"><a href="([^"]+)"', first.text + second.text)
         assert len(links) == len(set(links)) == 30  # each once, none left out
+
+
+async def test_the_list_downloads_as_filtered_in_every_format(app: FastAPI) -> None:
+    await fill(app, count=30)
+    async with browser(app) as client:
+        page = await client.get(
+            "/recommendations", params={"sdg_goal": 16, "limit": 25, "sort": "symbol"}
+        )
+        export = r'href="(/api/v1/recommendations/export\?[^"]*format=(\w+)[^"]*)" download'
+        links = {fmt: href.replace("&amp;", "&") for href, fmt in re.findall(export, page.text)}
+        assert set(links) == {"csv", "xlsx", "ndjson"}
+        assert "limit=" not in links["csv"]
+        assert "lang=en" in links["csv"]
+        listed = (await client.get("/api/v1/recommendations", params={"sdg_goal": 16})).json()
+        exported = await client.get(links["ndjson"])
+        assert exported.status_code == 200, exported.text
+        rows = [line for line in exported.text.splitlines() if line]
+        assert len(rows) == len(listed["items"]) < 30  # the filter kept, every page
