@@ -1,7 +1,7 @@
 """recommendation.follow_up_due: the treaty bodies' follow-up procedure
 
 Revision ID: 0014
-Revises: 0015
+Revises: 0013
 Create Date: 2026-11-29 20:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0020"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """import jobs queued without an account (the command line) keep who queued them
 
-Revision ID: 0020
-Revises: 0015
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-29 20:10:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0015"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
