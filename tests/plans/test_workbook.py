@@ -405,6 +405,21 @@ async def test_hostile_files_are_refused(
     assert await counts(app) == before
 
 
+async def test_an_unreadable_workbook_is_refused_without_naming_the_stored_file(
+    client: AsyncClient, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(handle: Any, **_: Any) -> Any:
+        raise ValueError(f"Unable to read workbook: could not read worksheets from {handle.name}.")
+
+    monkeypatch.setattr(reading, "open_workbook", broken)
+    book = await download(client, plan.institution)
+    response = await upload(client, as_bytes(book))
+    assert response.status_code == 422, response.text
+    assert "The file is not a readable Excel workbook." in response.text
+    assert ".workbook" not in response.text
+    assert "worksheets from" not in response.text
+
+
 async def test_credentials_are_checked_before_the_body(
     anonymous: AsyncClient, make_client: Any
 ) -> None:

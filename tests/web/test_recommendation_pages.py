@@ -206,4 +206,6 @@ async def test_the_switcher_sets_only_the_cookie_not_the_accounts_language(app: 
     assert switched.status_code == 303
     assert "rectrack_lang=zh" in switched.headers["set-cookie"]
     async with app.state.sessionmaker() as db:
-        assert (await db.get(User, user.id)).language is None  # type: ignore[union-attr]
+        saved = await db.get(User, user.id)
+    assert saved is not None
+    assert saved.language is None
