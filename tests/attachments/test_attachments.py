@@ -225,3 +225,24 @@ async def test_an_upload_without_a_file_or_with_a_bad_flag_is_422(
     )  # fmt: skip
     assert refused.status_code == 422
     assert _files_in(app) == []
+
+
+@pytest.mark.parametrize("file_first", [False, True], ids=["public-then-file", "file-then-public"])
+async def test_the_public_flag_and_the_file_in_one_read_are_both_taken(
+    client: AsyncClient, anonymous: AsyncClient, file_first: bool
+) -> None:
+    update = await _draft(client)
+    url = f"/progress-updates/{update['id']}/attachments"
+    built = client.build_request("POST", url, files={"file": ("r.pdf", PDF)}, data={"public": "1"})
+    body, boundary = built.read(), built.headers["content-type"].split("boundary=")[1].encode()
+    if file_first:  # httpx puts fields first; swap the two parts
+        head, public_part, file_part, tail = body.split(b"--" + boundary)
+        body = (b"--" + boundary).join([head, file_part, public_part, tail])
+    # Sent as bytes: the whole body reaches the parser in one read.
+    headers = {"content-type": built.headers["content-type"]}
+    response = await client.post(url, content=body, headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["public"] is True
+    assert (await client.post(f"/progress-updates/{update['id']}/submit")).status_code == 200
+    assert (await client.post(f"/progress-updates/{update['id']}/validate")).status_code == 200
+    assert (await anonymous.get(f"/attachments/{response.json()['id']}")).content == PDF
