@@ -18,7 +18,7 @@ from app.imports.service import safe_filename
 from app.models.attachment import Attachment
 from app.models.progress_update import ProgressUpdate, UpdateState
 from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
-from app.progress_updates.service import require_reporter
+from app.progress_updates.service import lock_state, require_reporter
 
 OLDEST_FIRST = KeysetOrder[Attachment](
     name="attachments", columns=[Attachment.created_at, Attachment.id], descending=False,
@@ -59,6 +59,14 @@ async def add(
     public: bool,
     actor: Principal,
 ) -> Attachment:
+    # The state was checked before the body; it may have moved while the body arrived.
+    await lock_state(session, update)
+    if update.state not in _EDITABLE:
+        received.discard()
+        raise Conflict(
+            f"The update became {update.state} while the file arrived; files are added to "
+            "drafts and rejected updates only."
+        )
     kind = content_type(received.head, received.text)
     if kind is None:
         received.discard()

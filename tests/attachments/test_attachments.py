@@ -1,9 +1,11 @@
 """Evidence files on progress updates (DESIGN §11): types by content, size limit while
 streaming, one copy per content, and what the public may download."""
 
+import asyncio
 import hashlib
 import io
 import zipfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +248,32 @@ async def test_the_public_flag_and_the_file_in_one_read_are_both_taken(
     assert (await client.post(f"/progress-updates/{update['id']}/submit")).status_code == 200
     assert (await client.post(f"/progress-updates/{update['id']}/validate")).status_code == 200
     assert (await anonymous.get(f"/attachments/{response.json()['id']}")).content == PDF
+
+
+async def test_a_file_whose_body_ends_after_the_update_was_validated_is_409_and_not_kept(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    update = await _draft(client)
+    url = f"/progress-updates/{update['id']}/attachments"
+    built = client.build_request("POST", url, files={"file": ("late.pdf", PDF)})
+    body = built.read()
+    reading, validated = asyncio.Event(), asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield body[:100]
+        reading.set()  # the handler checked the state and is reading the body
+        await validated.wait()
+        yield body[100:]
+
+    headers = {"content-type": built.headers["content-type"]}
+    upload = asyncio.create_task(client.post(url, content=slow_body(), headers=headers))
+    await asyncio.wait_for(reading.wait(), 10)
+    assert (await client.post(f"/progress-updates/{update['id']}/submit")).status_code == 200
+    assert (await client.post(f"/progress-updates/{update['id']}/validate")).status_code == 200
+    validated.set()
+    response = await asyncio.wait_for(upload, 10)
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert _files_in(app) == []
+    listed = (await client.get(f"/progress-updates/{update['id']}/attachments")).json()
+    assert listed["items"] == []
