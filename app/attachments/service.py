@@ -8,7 +8,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments import storage
-from app.attachments.detect import content_type
+from app.attachments.detect import content_type, named_for
 from app.attachments.schemas import AttachmentRead
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
@@ -74,9 +74,10 @@ async def add(
             f"rectrack keeps {ACCEPTED} files; this file's content is none of those."
         )
     await asyncio.to_thread(storage.keep, settings, received)
+    name = named_for(safe_filename(received.filename), kind)
     attachment = Attachment(
-        id=uuid.uuid4(), progress_update_id=update.id,
-        filename=safe_filename(received.filename), content_type=kind, size=received.size,
+        id=uuid.uuid4(), progress_update_id=update.id, filename=name, content_type=kind,
+        size=received.size,
         sha256=received.digest, public=public, uploaded_by_id=actor.user.id,
     )  # fmt: skip
     session.add(attachment)

@@ -277,3 +277,25 @@ async def test_a_file_whose_body_ends_after_the_update_was_validated_is_409_and_
     assert _files_in(app) == []
     listed = (await client.get(f"/progress-updates/{update['id']}/attachments")).json()
     assert listed["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("content", "sent", "kept"),
+    [
+        (b'<script>alert("x")</script>\n', "report.hta", "report.hta.txt"),
+        (_docx(), "minutes.docm", "minutes.docm.docx"),
+        (b"year;value\n2024;3\n2025;5\n", "table.txt", "table.csv"),
+        (PDF, "Report.PDF", "Report.PDF"),
+        (b"\xff\xd8\xff\xe0" + bytes(64), "photo.jpeg", "photo.jpeg"),
+        (PDF, "no_extension", "no_extension.pdf"),
+    ],
+)  # fmt: skip
+async def test_the_kept_name_ends_with_the_detected_types_extension(
+    client: AsyncClient, content: bytes, sent: str, kept: str
+) -> None:
+    update = await _draft(client)
+    response = await _upload(client, update["id"], content, name=sent)
+    assert response.status_code == 201, response.text
+    assert response.json()["filename"] == kept
+    download = await client.get(f"/attachments/{response.json()['id']}")
+    assert download.headers["content-disposition"] == f'attachment; filename="{kept}"'
