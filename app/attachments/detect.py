@@ -32,6 +32,20 @@ TEXT, CSV = "text/plain; charset=utf-8", "text/csv; charset=utf-8"
 # Tab, line feed, form feed and carriage return are text; other C0 controls and DEL are not.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _DELIMITERS = (",", ";", "\t")
+# The extensions a file of each type is kept and served with; the first is the one added.
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/vnd.oasis.opendocument.text": (".odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    CSV: (".csv",),
+    TEXT: (".txt",),
+}
+_ACCEPTED_EXTENSIONS = {ext for exts in EXTENSIONS.values() for ext in exts}
+_MAX_NAME = 255
 
 
 class TextCheck:
@@ -75,3 +89,16 @@ def content_type(head: bytes, text: TextCheck) -> str | None:
     if text.is_text:
         return CSV if _looks_like_csv(head) else TEXT
     return None
+
+
+def named_for(filename: str, kind: str) -> str:
+    """The name to keep and serve a file under: its extension is its detected type's, so that a
+    saved download opens as what it is, never as what the sender named it (`report.hta` sent as
+    text becomes `report.hta.txt`). Another accepted type's extension is replaced; any other
+    extension stays, followed by the right one."""
+    right = EXTENSIONS[kind]
+    stem, dot, extension = filename.rpartition(".")
+    if dot and f".{extension.lower()}" in right:
+        return filename
+    base = stem if dot and stem and f".{extension.lower()}" in _ACCEPTED_EXTENSIONS else filename
+    return base[: _MAX_NAME - len(right[0])] + right[0]

@@ -8,7 +8,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments import storage
-from app.attachments.detect import content_type
+from app.attachments.detect import content_type, named_for
 from app.attachments.schemas import AttachmentRead
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
@@ -18,7 +18,7 @@ from app.imports.service import safe_filename
 from app.models.attachment import Attachment
 from app.models.progress_update import ProgressUpdate, UpdateState
 from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
-from app.progress_updates.service import require_reporter
+from app.progress_updates.service import lock_state, require_reporter
 
 OLDEST_FIRST = KeysetOrder[Attachment](
     name="attachments", columns=[Attachment.created_at, Attachment.id], descending=False,
@@ -59,6 +59,14 @@ async def add(
     public: bool,
     actor: Principal,
 ) -> Attachment:
+    # The state was checked before the body; it may have moved while the body arrived.
+    await lock_state(session, update)
+    if update.state not in _EDITABLE:
+        received.discard()
+        raise Conflict(
+            f"The update became {update.state} while the file arrived; files are added to "
+            "drafts and rejected updates only."
+        )
     kind = content_type(received.head, received.text)
     if kind is None:
         received.discard()
@@ -66,9 +74,10 @@ async def add(
             f"rectrack keeps {ACCEPTED} files; this file's content is none of those."
         )
     await asyncio.to_thread(storage.keep, settings, received)
+    name = named_for(safe_filename(received.filename), kind)
     attachment = Attachment(
-        id=uuid.uuid4(), progress_update_id=update.id,
-        filename=safe_filename(received.filename), content_type=kind, size=received.size,
+        id=uuid.uuid4(), progress_update_id=update.id, filename=name, content_type=kind,
+        size=received.size,
         sha256=received.digest, public=public, uploaded_by_id=actor.user.id,
     )  # fmt: skip
     session.add(attachment)

@@ -12,6 +12,7 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import python_multipart
 from python_multipart.multipart import parse_options_header
@@ -60,7 +61,8 @@ class _Events:
     """python-multipart's callbacks, queued for the async loop that writes the file."""
 
     def __init__(self) -> None:
-        self.queue: list[tuple[str, bytes]] = []
+        # A part's headers are queued with its "headers" event: one read may hold several parts.
+        self.queue: list[tuple[str, Any]] = []
         self._field = b""
         self._value = b""
         self.headers: dict[bytes, bytes] = {}
@@ -73,7 +75,7 @@ class _Events:
             "on_header_field": self._header_field,
             "on_header_value": self._header_value,
             "on_header_end": self._header_end,
-            "on_headers_finished": lambda: self.queue.append(("headers", b"")),
+            "on_headers_finished": lambda: self.queue.append(("headers", dict(self.headers))),
         }
 
     def _part_begin(self) -> None:
@@ -122,7 +124,7 @@ async def receive_upload(request: Request, settings: Settings) -> Received:
             parser.write(chunk)
             for event, data in events.queue:
                 if event == "headers":
-                    part, value = _part_name(events.headers, received), bytearray()
+                    part, value = _part_name(data, received), bytearray()
                     if part == "file":
                         received.temp = tmp_dir / f"{uuid.uuid4().hex}.part"
                         out = await asyncio.to_thread(received.temp.open, "wb")

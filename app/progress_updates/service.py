@@ -162,6 +162,12 @@ async def edit_update(
     return update
 
 
+async def lock_state(session: AsyncSession, update: ProgressUpdate) -> None:
+    """Reread the update's state under a row lock held to the commit: a state change and a file
+    being attached wait for each other (SQLite's single writer serialises them anyway)."""
+    await session.refresh(update, attribute_names=["state", "version"], with_for_update=True)
+
+
 async def _move(
     session: AsyncSession,
     update: ProgressUpdate,
@@ -171,6 +177,7 @@ async def _move(
     to: UpdateState,
     comment: str | None = None,
 ) -> ProgressUpdate:
+    await lock_state(session, update)
     if update.state not in allowed_from:
         raise Conflict(
             f"A {update.state} update cannot become {to}; it must be "

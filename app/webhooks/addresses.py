@@ -55,12 +55,34 @@ def parse(url: str) -> SplitResult:
     return parts
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address a packet may end up at: NAT64, SIIT and
+# the deprecated IPv4-compatible form (`is_global` takes them at face value).
+_CARRY_IPV4 = tuple(ipaddress.IPv6Network(n) for n in ("64:ff9b::/96", "::ffff:0:0:0/96", "::/96"))
+_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(address in network for network in _CARRY_IPV4):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def _allowed(address: IPAddress, allow_private: bool) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return _allowed(embedded, allow_private)
     if address.is_multicast or address.is_unspecified:
         return False
-    return allow_private or address.is_global
+    if allow_private:
+        return True
+    if isinstance(address, ipaddress.IPv6Address) and address not in _GLOBAL_UNICAST:
+        return False  # site-local fec0::/10 and other reserved space `is_global` lets through
+    return address.is_global
 
 
 async def resolve(url: str, allow_private: bool) -> Target:

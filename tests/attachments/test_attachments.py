@@ -1,9 +1,11 @@
 """Evidence files on progress updates (DESIGN §11): types by content, size limit while
 streaming, one copy per content, and what the public may download."""
 
+import asyncio
 import hashlib
 import io
 import zipfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -225,3 +227,75 @@ async def test_an_upload_without_a_file_or_with_a_bad_flag_is_422(
     )  # fmt: skip
     assert refused.status_code == 422
     assert _files_in(app) == []
+
+
+@pytest.mark.parametrize("file_first", [False, True], ids=["public-then-file", "file-then-public"])
+async def test_the_public_flag_and_the_file_in_one_read_are_both_taken(
+    client: AsyncClient, anonymous: AsyncClient, file_first: bool
+) -> None:
+    update = await _draft(client)
+    url = f"/progress-updates/{update['id']}/attachments"
+    built = client.build_request("POST", url, files={"file": ("r.pdf", PDF)}, data={"public": "1"})
+    body, boundary = built.read(), built.headers["content-type"].split("boundary=")[1].encode()
+    if file_first:  # httpx puts fields first; swap the two parts
+        head, public_part, file_part, tail = body.split(b"--" + boundary)
+        body = (b"--" + boundary).join([head, file_part, public_part, tail])
+    # Sent as bytes: the whole body reaches the parser in one read.
+    headers = {"content-type": built.headers["content-type"]}
+    response = await client.post(url, content=body, headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["public"] is True
+    assert (await client.post(f"/progress-updates/{update['id']}/submit")).status_code == 200
+    assert (await client.post(f"/progress-updates/{update['id']}/validate")).status_code == 200
+    assert (await anonymous.get(f"/attachments/{response.json()['id']}")).content == PDF
+
+
+async def test_a_file_whose_body_ends_after_the_update_was_validated_is_409_and_not_kept(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    update = await _draft(client)
+    url = f"/progress-updates/{update['id']}/attachments"
+    built = client.build_request("POST", url, files={"file": ("late.pdf", PDF)})
+    body = built.read()
+    reading, validated = asyncio.Event(), asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield body[:100]
+        reading.set()  # the handler checked the state and is reading the body
+        await validated.wait()
+        yield body[100:]
+
+    headers = {"content-type": built.headers["content-type"]}
+    upload = asyncio.create_task(client.post(url, content=slow_body(), headers=headers))
+    await asyncio.wait_for(reading.wait(), 10)
+    assert (await client.post(f"/progress-updates/{update['id']}/submit")).status_code == 200
+    assert (await client.post(f"/progress-updates/{update['id']}/validate")).status_code == 200
+    validated.set()
+    response = await asyncio.wait_for(upload, 10)
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert _files_in(app) == []
+    listed = (await client.get(f"/progress-updates/{update['id']}/attachments")).json()
+    assert listed["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("content", "sent", "kept"),
+    [
+        (b'<script>alert("x")</script>\n', "report.hta", "report.hta.txt"),
+        (_docx(), "minutes.docm", "minutes.docm.docx"),
+        (b"year;value\n2024;3\n2025;5\n", "table.txt", "table.csv"),
+        (PDF, "Report.PDF", "Report.PDF"),
+        (b"\xff\xd8\xff\xe0" + bytes(64), "photo.jpeg", "photo.jpeg"),
+        (PDF, "no_extension", "no_extension.pdf"),
+    ],
+)  # fmt: skip
+async def test_the_kept_name_ends_with_the_detected_types_extension(
+    client: AsyncClient, content: bytes, sent: str, kept: str
+) -> None:
+    update = await _draft(client)
+    response = await _upload(client, update["id"], content, name=sent)
+    assert response.status_code == 201, response.text
+    assert response.json()["filename"] == kept
+    download = await client.get(f"/attachments/{response.json()['id']}")
+    assert download.headers["content-disposition"] == f'attachment; filename="{kept}"'

@@ -140,6 +140,12 @@ async def test_a_receiver_failing_twice_gets_the_event_once_on_the_third_attempt
         "http://10.20.30.40/hook",
         "http://[::ffff:127.0.0.1]/hook",
         "http://0.0.0.0/hook",
+        # IPv6 forms of loopback and private addresses that `is_global` alone accepts
+        "http://[::127.0.0.1]/hook",  # IPv4-compatible
+        "http://[::ffff:0:7f00:1]/hook",  # SIIT
+        "http://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
+        "http://[2002:7f00:1::]/hook",  # 6to4 of 127.0.0.1
+        "http://[fec0::1]/hook",  # site-local
     ],
 )
 async def test_addresses_that_are_not_public_are_refused_without_the_setting(
@@ -149,6 +155,12 @@ async def test_addresses_that_are_not_public_are_refused_without_the_setting(
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "body.url"
     assert (await client.get("/webhooks")).json()["items"] == []
+
+
+async def test_a_global_ipv6_address_is_accepted(client: AsyncClient) -> None:
+    url = "http://[2606:4700:4700::1111]/hook"
+    accepted = await client.post("/webhooks", json={"url": url, "events": ["action.updated"]})
+    assert accepted.status_code == 201, accepted.text
 
 
 @pytest.mark.parametrize(
