@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     # English one (~360 MB), so ~505 MB (docs/import.md).
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 512 * 1024**2
+    # Report renders and XLSX exports made at once by one process; more answer 503 (Retry-After).
+    max_concurrent_documents: int = Field(default=2, ge=1)
     # Where uploaded files wait for their import job.
     import_dir: Path = Path("imports")
     # Evidence files, stored by their SHA-256 (docs/evidence.md); by default `files` in the

@@ -23,6 +23,7 @@ from app.clusters.router import router as clusters_router
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.docs_page import install_docs
+from app.documents import DocumentSlots
 from app.errors import install_error_handlers
 from app.exports.router import router as exports_router
 from app.health.router import router as health_router
@@ -75,6 +76,7 @@ def bind_settings(app: FastAPI, settings: Settings) -> None:
     # No usable signing key stops start-up here (SecretKeyError): see app/secret_key.py.
     settings = with_secret_key(settings)
     app.state.settings = settings
+    app.state.document_slots = DocumentSlots(settings.max_concurrent_documents)
     app.state.engine = create_engine(settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
     use_timezone(settings.timezone)

@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 from app.actions.dependencies import ActionFiltersDep
 from app.auth.dependencies import CurrentPrincipal
 from app.clock import today
+from app.documents import document_slots
 from app.errors import problem_responses
 from app.exports import service
 from app.exports.formats import MEDIA_TYPES, Column, ExportFormat, export_stream, file_name
@@ -17,7 +18,7 @@ from app.progress_updates.dependencies import UpdateFiltersDep
 from app.recommendations.filters import RecommendationFiltersDep
 from app.recommendations.service import SortName
 
-router = APIRouter(tags=["exports"], responses=problem_responses(400, 401, 422))
+router = APIRouter(tags=["exports"], responses=problem_responses(400, 401, 422, 503))
 
 FormatQuery = Annotated[
     ExportFormat,
@@ -35,6 +36,7 @@ _DOWNLOAD: dict[int | str, dict[str, Any]] = {
 
 
 def _download(
+    request: Request,
     fmt: ExportFormat,
     stem: str,
     sheet: str,
@@ -42,8 +44,15 @@ def _download(
     batches: AsyncIterator[Any],
 ) -> StreamingResponse:
     name = file_name(stem, fmt, today())
+    stream = export_stream(fmt, sheet, columns, batches)
+    if fmt == "xlsx":
+        # XLSX is built whole in a worker thread before a byte goes out: bounded per process
+        # (CSV and NDJSON stream row by row and hold little).
+        slots = document_slots(request)
+        slots.take()
+        stream = slots.held_while(stream)
     return StreamingResponse(
-        export_stream(fmt, sheet, columns, batches),
+        stream,
         media_type=MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
@@ -68,7 +77,7 @@ async def export_recommendations(
 ) -> StreamingResponse:
     batches = service.recommendation_batches(request.app.state.sessionmaker, filters, sort, lang)
     return _download(
-        fmt, "recommendations", "Recommendations", service.RECOMMENDATION_COLUMNS, batches
+        request, fmt, "recommendations", "Recommendations", service.RECOMMENDATION_COLUMNS, batches
     )
 
 
@@ -82,7 +91,7 @@ async def export_actions(
     request: Request, filters: ActionFiltersDep, _: LanguageDep, fmt: FormatQuery = "csv"
 ) -> StreamingResponse:
     batches = service.action_batches(request.app.state.sessionmaker, filters)
-    return _download(fmt, "actions", "Actions", service.ACTION_COLUMNS, batches)
+    return _download(request, fmt, "actions", "Actions", service.ACTION_COLUMNS, batches)
 
 
 @router.get(
@@ -102,5 +111,10 @@ async def export_progress_updates(
         request.app.state.sessionmaker, filters, public=principal is None
     )
     return _download(
-        fmt, "progress-updates", "Progress updates", service.PROGRESS_UPDATE_COLUMNS, batches
+        request,
+        fmt,
+        "progress-updates",
+        "Progress updates",
+        service.PROGRESS_UPDATE_COLUMNS,
+        batches,
     )

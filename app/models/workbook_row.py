@@ -4,7 +4,7 @@ same workbook again creates nothing new (DESIGN §10)."""
 import datetime as dt
 import uuid
 
-from sqlalchemy import String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -19,4 +19,8 @@ class WorkbookRow(Base):
     # coordinator may delete a wrong measurement, and the row stays applied.
     entity_type: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[uuid.UUID] = mapped_column()
+    # The progress update's version as this workbook row last left it: a row uploaded again
+    # after the update was edited elsewhere is refused (stale), never written over the edit.
+    # Null for rows applied before it was kept, and for measurements.
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     applied_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -32,6 +32,11 @@ from app.web.templating import redirect, render
 router = APIRouter(include_in_schema=False)
 # The link carries a secret: no cache may keep the page.
 _NOT_STORED = {"Cache-Control": "no-store"}
+# The link's token moves into this cookie at once, so that it stays out of access logs and the
+# browser's history: only this page reads it, only same-site requests send it, briefly.
+RESET_COOKIE = "rectrack_reset"
+_PATH = "/reset-password"
+_COOKIE_SECONDS = 15 * 60
 
 
 def reset_link(request: Request, token: str) -> str:
@@ -39,31 +44,46 @@ def reset_link(request: Request, token: str) -> str:
     return str(request.url_for("reset_password_form").include_query_params(token=token))
 
 
+def _forget_token(response: Response) -> Response:
+    response.delete_cookie(RESET_COOKIE, path=_PATH, httponly=True, samesite="strict")
+    return response
+
+
 def _page(
-    request: Request, token: str | None, errors: FieldErrors | None = None, status_code: int = 200
+    request: Request, usable: bool, errors: FieldErrors | None = None, status_code: int = 200
 ) -> Response:
-    """The form, or (token None) the news that the link no longer works."""
-    values: dict[str, Any] = {"token": token, "errors": errors or {}}
-    return render(
+    """The form, or (not usable) the news that the link no longer works."""
+    values: dict[str, Any] = {"usable": usable, "errors": errors or {}}
+    response = render(
         request, "password_resets/reset.html", values, status_code=status_code,
         headers=_NOT_STORED,
     )  # fmt: skip
+    return response if usable else _forget_token(response)
 
 
-@router.get("/reset-password", name="reset_password_form")
+@router.get(_PATH, name="reset_password_form")
 async def reset_form(
     request: Request, session: SessionDep, context: WebDep,
     token: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:  # fmt: skip
-    if not token or not await service.is_usable(session, token):
-        return _page(request, None, status_code=404)
-    return _page(request, token)
+    if token:
+        moved = redirect(request, _PATH)
+        moved.headers.update(_NOT_STORED)
+        moved.set_cookie(
+            RESET_COOKIE, token, max_age=_COOKIE_SECONDS, path=_PATH, httponly=True,
+            samesite="strict", secure=request.url.scheme == "https",
+        )  # fmt: skip
+        return moved
+    kept = request.cookies.get(RESET_COOKIE, "")
+    if not kept or not await service.is_usable(session, kept):
+        return _page(request, False, status_code=404)
+    return _page(request, True)
 
 
-@router.post("/reset-password")
+@router.post(_PATH)
 async def reset(request: Request, session: SessionDep, context: CsrfDep) -> Response:
     values = form_values(await request.form())
-    token = str(values.get("token", ""))
+    token = request.cookies.get(RESET_COOKIE, "")
     errors: FieldErrors = {}
     try:
         data = PasswordResetRedeem.model_validate(
@@ -84,8 +104,8 @@ async def reset(request: Request, session: SessionDep, context: CsrfDep) -> Resp
             await session.rollback()
             errors = unprocessable_errors(exc)
     if "token" in errors:
-        return _page(request, None, status_code=404)
+        return _page(request, False, status_code=404)
     if errors:
-        return _page(request, token, errors, status_code=422)
+        return _page(request, True, errors, status_code=422)
     flash(context, Message(N_("Your new password is set. Sign in with it.")))
-    return redirect(request, "/login")
+    return _forget_token(redirect(request, "/login"))

@@ -3,6 +3,7 @@ workbook: the zip checked before it is opened, parts and rows capped while it is
 never calculated (a formula is its text; in a value or date column that is not a number)."""
 
 import datetime as dt
+import logging
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from app.models.action import ActionStatus
 from app.models.progress_update import Assessment
 from app.plans import labels
 from app.plans.labels import ACTIONS, INDICATORS, PROGRESS, SHEETS, Column, Sheet
+
+logger = logging.getLogger(__name__)
 
 # A plan workbook holds an institution's rows: thousands, not a million.
 MAX_ROWS = 20_000
@@ -88,13 +91,16 @@ def read(path: Path) -> Filled:
         except WorkbookRefused as exc:
             raise Unreadable(str(exc)) from exc
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-            raise Unreadable(f"The file is not a readable Excel workbook: {exc}") from exc
+            # openpyxl's messages name the stored file's path: logged, never shown.
+            logger.info("unreadable plan workbook: %s", exc)
+            raise Unreadable("The file is not a readable Excel workbook.") from exc
         try:
             return _read(workbook)
         except WorkbookRefused as exc:
             raise Unreadable(str(exc)) from exc
         except (ValueError, IndexError, SyntaxError, DefusedXmlException) as exc:
-            raise Unreadable(f"The workbook's sheets cannot be read: {exc}") from exc
+            logger.info("unreadable plan workbook sheets: %s", exc)
+            raise Unreadable("The workbook's sheets cannot be read.") from exc
         finally:
             workbook.close()
 

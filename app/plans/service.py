@@ -9,6 +9,7 @@ narrative on an update that is still a draft edits that draft.
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -238,8 +239,8 @@ class _Applier:
                 elif update is None:
                     self.outcome.rows_unchanged += 1
                 else:
-                    await self.call(PROGRESS.name, row.row, "assessment", _REPORTING,
-                                    lambda u=update, r=row: self._report_again(u, r))  # fmt: skip
+                    again = partial(self._report_again, update, row, applied[row.key])
+                    await self.call(PROGRESS.name, row.row, "assessment", _REPORTING, again)
             else:
                 try:
                     data = ProgressUpdateCreate(
@@ -256,19 +257,27 @@ class _Applier:
         )
         for (row, _, _), result in zip(new, results, strict=True):
             if isinstance(result, ProgressUpdate):
-                self.session.add(WorkbookRow(key=row.key, entity_type="progress_update",
-                                             entity_id=result.id))  # fmt: skip
+                self.session.add(
+                    WorkbookRow(key=row.key, entity_type="progress_update",
+                                entity_id=result.id, version=result.version)
+                )  # fmt: skip
                 self.outcome.progress_updates_created += 1
                 self.outcome.progress_updates_submitted += self.submit
             else:
                 self.refused(PROGRESS.name, row.row, "assessment", result, _REPORTING)
 
-    async def _report_again(self, update: ProgressUpdate, row: ProgressRow) -> None:
+    async def _report_again(
+        self, update: ProgressUpdate, row: ProgressRow, done: WorkbookRow
+    ) -> None:
         same = (update.assessment, update.narrative, list(update.evidence)) == (
             row.assessment, row.narrative, row.evidence,
         )  # fmt: skip
         if same and not (self.submit and update.state is UpdateState.draft):
             self.outcome.rows_unchanged += 1
+            return
+        if done.version is not None and done.version != update.version:
+            # Edited elsewhere since this workbook last wrote it: an older copy must not win.
+            self.problems.append(Problem(PROGRESS.name, row.row, "assessment", labels.STALE_ACTION))
             return
         if not same:
             data = ProgressUpdateEdit(
@@ -279,6 +288,8 @@ class _Applier:
         if self.submit:
             await submit(self.session, update, self.actor)
             self.outcome.progress_updates_submitted += 1
+        await self.session.flush()
+        done.version = update.version
 
 
 def _repeated_keys(filled: Filled) -> list[Problem]:

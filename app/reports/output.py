@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import today
@@ -31,5 +32,7 @@ async def compose(session: AsyncSession, request: ReportRequest, lang: Language)
 
 async def make_report(session: AsyncSession, request: ReportRequest, lang: Language) -> ReportFile:
     report = await compose(session, request, lang)
-    content = WRITERS[request.format](report)
+    # Writing DOCX/HTML is plain Python taking up to seconds: a worker thread keeps the event
+    # loop serving other requests meanwhile.
+    content = await anyio.to_thread.run_sync(WRITERS[request.format], report)
     return ReportFile(content, MEDIA_TYPES[request.format], f"{report.file_stem}.{request.format}")

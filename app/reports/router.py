@@ -8,13 +8,14 @@ from app.auth.dependencies import requires
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.db import SessionDep
+from app.documents import DocumentSlotsDep
 from app.errors import problem_responses
 from app.i18n import LanguageDep
 from app.reports.output import make_report
 from app.reports.schemas import MEDIA_TYPES, ReportRequest
 
 router = APIRouter(
-    prefix="/reports", tags=["reports"], responses=problem_responses(400, 401, 403, 422)
+    prefix="/reports", tags=["reports"], responses=problem_responses(400, 401, 403, 422, 503)
 )
 
 
@@ -35,8 +36,13 @@ async def create_report(
     _: Annotated[Principal, requires(Permission.read_reports)],
     data: ReportRequest,
     lang: LanguageDep,
+    slots: DocumentSlotsDep,
 ) -> Response:
-    report = await make_report(session, data, lang)
+    slots.take()
+    try:
+        report = await make_report(session, data, lang)
+    finally:
+        slots.give_back()
     return Response(
         report.content,
         media_type=report.media_type,

@@ -3,9 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from app.db import SessionDep
 from app.web.i18n import LANGUAGE_COOKIE, as_language
-from app.web.sessions import WebDep
 from app.web.templating import local_path, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -20,15 +18,12 @@ def remember_language(request: Request, response: RedirectResponse, lang: str) -
 
 
 @router.get("/language/{lang}")
-async def choose_language(
-    request: Request, lang: str, context: WebDep, session: SessionDep, next: str = "/"
-) -> RedirectResponse:
-    """Show the workspace in `lang` from now on (a cookie; and the account's preference)."""
+async def choose_language(request: Request, lang: str, next: str = "/") -> RedirectResponse:
+    """Show this browser the workspace in `lang` from now on: only a cookie. A GET may come from
+    another site (SameSite=Lax sends the session along), so it writes nothing to the account;
+    the account's language is saved by /account's POST, which carries the CSRF token."""
     response = redirect(request, local_path(next))
     chosen = as_language(lang)
     if chosen is not None:
         remember_language(request, response, chosen)
-        if context.principal is not None and context.principal.user.language != chosen:
-            context.principal.user.language = chosen
-            await session.flush()
     return response

@@ -326,3 +326,25 @@ async def test_export_follows_the_lead_institution_of_each_recommendation(
     assert withdrawn.status_code == 204, withdrawn.text
     [row] = read_ndjson(await _export(client, "ndjson"))
     assert (row["lead_institution"], row["due_date"]) == (None, None)
+
+
+async def test_xlsx_exports_are_bounded_per_process_and_give_their_slot_back(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    await create_recommendation(client, text={"en": "Bounded"})
+    slots = app.state.document_slots
+    assert slots.limit == 2  # RECTRACK_MAX_CONCURRENT_DOCUMENTS
+    slots.busy = slots.limit  # two reports or workbooks being made right now
+    full = await client.get("/recommendations/export", params={"format": "xlsx"})
+    assert_problem(full, 503)
+    assert full.headers["retry-after"] == "5"
+    # CSV streams row by row and is not bounded.
+    assert (
+        await client.get("/recommendations/export", params={"format": "csv"})
+    ).status_code == 200
+    slots.busy = 0
+    for _ in range(3):  # more than the limit, one after another: each gives its slot back
+        answer = await client.get("/recommendations/export", params={"format": "xlsx"})
+        assert answer.status_code == 200, answer.text
+        assert read_xlsx(answer.content)
+    assert slots.busy == 0

@@ -255,6 +255,35 @@ async def test_a_changed_draft_is_edited_not_duplicated(
     assert "submitted" in problem["message"]
 
 
+async def test_an_older_workbook_cannot_overwrite_a_newer_draft_edit(
+    app: FastAPI, make_client: Any, plan: Plan
+) -> None:
+    focal = await make_client(headers=plan.focal_point)
+    book = await download(focal, plan.institution)
+    fill(book, "Progress", 2, "assessment", "not_started")
+    fill(book, "Progress", 2, "narrative", "From the workbook")
+    response = await upload(focal, as_bytes(book), submit="false")
+    assert response.json()["progress_updates_created"] == 1, response.text
+    async with app.state.sessionmaker() as session:
+        [update] = (await session.scalars(select(ProgressUpdate))).all()[-1:]
+    assert update.version == 1
+    edited = await focal.patch(
+        f"/progress-updates/{update.id}", json={"narrative": "Edited in the workspace"},
+        headers={"If-Match": '"1"'},
+    )  # fmt: skip
+    assert edited.status_code == 200, edited.text
+    fill(book, "Progress", 2, "narrative", "An older copy")
+    response = await upload(focal, as_bytes(book), submit="false")
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["errors"]
+    assert (problem["sheet"], problem["row"]) == ("Progress", 2)
+    assert "changed after the workbook was downloaded" in problem["message"]
+    async with app.state.sessionmaker() as session:
+        again = await session.get(ProgressUpdate, update.id)
+        assert again is not None
+        assert (again.narrative, again.version) == ("Edited in the workspace", 2)
+
+
 async def test_dry_run_writes_nothing(app: FastAPI, make_client: Any, plan: Plan) -> None:
     focal = await make_client(headers=plan.focal_point)
     book = await download(focal, plan.institution)
@@ -374,6 +403,21 @@ async def test_hostile_files_are_refused(
     assert response.status_code == 422
     assert {p["sheet"] for p in response.json()["errors"]} == {"Progress"}
     assert await counts(app) == before
+
+
+async def test_an_unreadable_workbook_is_refused_without_naming_the_stored_file(
+    client: AsyncClient, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(handle: Any, **_: Any) -> Any:
+        raise ValueError(f"Unable to read workbook: could not read worksheets from {handle.name}.")
+
+    monkeypatch.setattr(reading, "open_workbook", broken)
+    book = await download(client, plan.institution)
+    response = await upload(client, as_bytes(book))
+    assert response.status_code == 422, response.text
+    assert "The file is not a readable Excel workbook." in response.text
+    assert ".workbook" not in response.text
+    assert "worksheets from" not in response.text
 
 
 async def test_credentials_are_checked_before_the_body(

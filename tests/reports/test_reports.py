@@ -1,6 +1,8 @@
 """POST /api/v1/reports (DESIGN §10): every format read back, compared with the others and with
 the database, section by section; only validated progress; Arabic and Chinese; bad input."""
 
+import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ from httpx import AsyncClient
 from markdown_it import MarkdownIt
 
 from app.models.user import Role, TokenScope
+from app.reports import output
 from app.web.i18n import translations
 from tests.accounts import bearer, make_api_token, make_user
 from tests.problems import assert_problem
@@ -402,3 +405,35 @@ async def test_treaty_followup_leads_with_the_follow_up_paragraphs(
     assert followed[0] == ("h", 2, "CRC/C/KEN/CO/6, para. 7")
     assert ("p", "Follow-up due: 2027-01-31") in followed
     assert headings(outline, 3) == ["CRC/C/KEN/CO/6, para. 12(b)"]  # the rest, grouped
+
+
+async def test_reports_render_in_a_worker_thread_and_a_full_process_answers_503(
+    app: FastAPI, client: AsyncClient, scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rendering is plain Python taking up to seconds: off the event loop, and only
+    # RECTRACK_MAX_CONCURRENT_DOCUMENTS (2) at once per process; more are told to retry.
+    release = threading.Event()
+    loop_thread = threading.get_ident()
+    rendered_in: list[int] = []
+    write_html = output.WRITERS["html"]
+
+    def slow_html(report: Any) -> bytes:
+        rendered_in.append(threading.get_ident())
+        assert release.wait(10)  # a render on the event loop would hang the whole test here
+        return write_html(report)
+
+    monkeypatch.setitem(output.WRITERS, "html", slow_html)
+    body = {**UPR, "format": "html"}
+    slow = [asyncio.create_task(client.post("/reports", json=body)) for _ in range(2)]
+    for _ in range(500):
+        if len(rendered_in) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert len(rendered_in) == 2
+    full = await client.post("/reports", json=body)
+    release.set()
+    assert_problem(full, 503)
+    assert full.headers["retry-after"] == "5"
+    assert [r.status_code for r in await asyncio.gather(*slow)] == [200, 200]
+    assert loop_thread not in rendered_in
+    assert (await client.post("/reports", json=body)).status_code == 200  # slots given back

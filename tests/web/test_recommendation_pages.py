@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.models.assignment import Assignment
 from app.models.recommendation import Recommendation
+from app.models.user import Role, User
 from tests.accounts import bearer
 from tests.web.corpus import fill
 from tests.web.pages import browser, csrf_token, signed_in_browser
@@ -194,3 +195,17 @@ async def test_a_mangled_id_in_the_bulk_cluster_step_is_a_form_error(app: FastAP
     assert answer.status_code == 422
     assert 'id="f-ids-error"' in answer.text
     await client.aclose()
+
+
+async def test_the_switcher_sets_only_the_cookie_not_the_accounts_language(app: FastAPI) -> None:
+    # A cross-site GET (SameSite=Lax sends the cookie) must not write to the account: saving the
+    # language is /account's POST, which carries the CSRF token.
+    client, user = await signed_in_browser(app, Role.viewer)
+    switched = await client.get("/language/zh", params={"next": "/recommendations"})
+    await client.aclose()
+    assert switched.status_code == 303
+    assert "rectrack_lang=zh" in switched.headers["set-cookie"]
+    async with app.state.sessionmaker() as db:
+        saved = await db.get(User, user.id)
+    assert saved is not None
+    assert saved.language is None

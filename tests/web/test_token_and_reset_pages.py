@@ -94,10 +94,10 @@ async def test_the_reset_link_sets_a_password_once_and_ends_the_sessions(app: Fa
     signed, person = await signed_in_browser(app, Role.coordinator)
     token = await _reset_token(app, person.id)
     async with browser(app) as client:
-        unknown = await client.get("/reset-password?token=not-a-token")
+        unknown = await client.get("/reset-password?token=not-a-token", follow_redirects=True)
         assert unknown.status_code == 404
         assert "unknown, used already or expired" in unknown.text
-        form = await client.get(f"/reset-password?token={token}")
+        form = await client.get(f"/reset-password?token={token}", follow_redirects=True)
         assert form.status_code == 200
         assert form.headers["cache-control"] == "no-store"
         weak = await client.post(
@@ -123,7 +123,7 @@ async def test_the_reset_link_sets_a_password_once_and_ends_the_sessions(app: Fa
         assert done.status_code == 303
         assert done.headers["location"] == "/login"
         assert "Your new password is set" in (await client.get("/login")).text
-        again = await client.get(f"/reset-password?token={token}")
+        again = await client.get(f"/reset-password?token={token}", follow_redirects=True)
         assert again.status_code == 404
         assert (await sign_in(client, person.email, NEW)).status_code == 303
     assert (await signed.get("/account")).status_code == 303  # the old session ended
@@ -140,4 +140,37 @@ async def test_the_reset_form_needs_its_csrf_token(app: FastAPI) -> None:
             "/reset-password", data={"token": token, "new_password": NEW, "repeat_password": NEW}
         )
         assert forged.status_code == 403
-        assert (await client.get(f"/reset-password?token={token}")).status_code == 200
+        usable = await client.get(f"/reset-password?token={token}", follow_redirects=True)
+        assert usable.status_code == 200
+
+
+async def test_the_reset_link_moves_its_token_out_of_the_address(app: FastAPI) -> None:
+    # The token must not stay in access logs and browser history: the link's GET moves it into a
+    # short-lived cookie for this page only, and the page and its form read it from there.
+    person = await make_user(app, Role.viewer)
+    token = await _reset_token(app, person.id)
+    async with browser(app) as client:
+        link = await client.get(f"/reset-password?token={token}")
+        assert link.status_code == 303
+        assert link.headers["location"] == "/reset-password"
+        assert link.headers["cache-control"] == "no-store"
+        cookie = next(c for c in link.headers.get_list("set-cookie") if "rectrack_reset=" in c)
+        assert f"rectrack_reset={token}" in cookie
+        assert "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie
+        assert "Path=/reset-password" in cookie
+        assert "Max-Age=" in cookie
+        form = await client.get(link.headers["location"])
+        assert form.status_code == 200
+        assert 'name="new_password"' in form.text
+        assert token not in form.text
+        done = await client.post(
+            "/reset-password",
+            data={"csrf_token": csrf_token(form), "new_password": NEW, "repeat_password": NEW},
+        )
+        assert done.status_code == 303
+        assert done.headers["location"] == "/login"
+        cleared = next(c for c in done.headers.get_list("set-cookie") if "rectrack_reset=" in c)
+        assert "Max-Age=0" in cleared
+        assert (await client.get("/reset-password")).status_code == 404
+        assert (await sign_in(client, person.email, NEW)).status_code == 303
