@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
+from app.access_log import mask_secrets_in_access_log
 from app.actions.router import router as actions_router
 from app.api_tokens.router import router as api_tokens_router
 from app.assignments.router import router as assignments_router
@@ -84,6 +85,7 @@ def bind_settings(app: FastAPI, settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    mask_secrets_in_access_log()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -45,7 +45,7 @@ def reset_link(request: Request, token: str) -> str:
 
 
 def _forget_token(response: Response) -> Response:
-    response.delete_cookie(RESET_COOKIE, path=_PATH, httponly=True, samesite="strict")
+    response.delete_cookie(RESET_COOKIE, path=_PATH, httponly=True, samesite="lax")
     return response
 
 
@@ -69,9 +69,11 @@ async def reset_form(
     if token:
         moved = redirect(request, _PATH)
         moved.headers.update(_NOT_STORED)
+        # Lax, not Strict: the link is opened from a mail or a chat, and a redirect that began
+        # on another site would not carry a Strict cookie back to this page.
         moved.set_cookie(
             RESET_COOKIE, token, max_age=_COOKIE_SECONDS, path=_PATH, httponly=True,
-            samesite="strict", secure=request.url.scheme == "https",
+            samesite="lax", secure=request.url.scheme == "https",
         )  # fmt: skip
         return moved
     kept = request.cookies.get(RESET_COOKIE, "")
