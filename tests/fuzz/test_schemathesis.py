@@ -34,7 +34,9 @@ def test_every_operation_holds_to_the_document(served_api: ServedApi, tmp_path: 
     authorization = signed_in_as(served_api.settings, Role.admin)["Authorization"]
     st = Path(sys.executable).with_name("st")
     command = [str(st), "--no-color", "--config-file", str(CONFIG), "run"]
-    command += ["--max-examples", EXAMPLES, "--workers", "2", "--checks", "all"]
+    # One worker: with two, Schemathesis 4.32's coverage phase now and then crashes in its own
+    # code (Hypothesis describing a filter reads source files from two threads at once).
+    command += ["--max-examples", EXAMPLES, "--workers", "1", "--checks", "all"]
     # The API checks more than a schema can say (the referenced records exist, the password is
     # strong, the ETag is current), so a schema-valid request may rightly get 422, 412 or 428.
     command += ["--exclude-checks", "positive_data_acceptance"]

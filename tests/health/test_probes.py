@@ -1,4 +1,6 @@
+import asyncio
 import secrets
+import threading
 
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
@@ -39,6 +41,7 @@ async def test_readyz_when_the_schema_is_behind(app: FastAPI, root_client: Async
 
 
 async def test_readyz_when_the_database_is_unreachable(tmp_path: object) -> None:
+    before = set(threading.enumerate())
     app = create_app(
         Settings(
             database_url="sqlite+aiosqlite:////nonexistent/dir/x.db",
@@ -48,3 +51,7 @@ async def test_readyz_when_the_database_is_unreachable(tmp_path: object) -> None
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         assert_problem(await client.get("/readyz"), 503)
     await app.state.engine.dispose()
+    # aiosqlite's thread of the connection that failed hands its end back to this event loop:
+    # let it finish while the loop runs, or it fails in the next test's time ("loop is closed").
+    for thread in set(threading.enumerate()) - before:
+        await asyncio.to_thread(thread.join, 10)

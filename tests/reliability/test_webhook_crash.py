@@ -24,6 +24,7 @@ from tests.webhooks.test_webhooks import allow_private, subscribe
 EVENTS = 200
 KILLS = 5
 CONCURRENCY = 8
+IN_FLIGHT_GRACE = 0.5  # seconds
 
 
 async def _delivered(app: FastAPI) -> int:
@@ -102,10 +103,12 @@ async def test_killed_workers_lose_no_event_and_repeat_only_those_in_flight(
     repeated_at_kill: dict[int, int] = defaultdict(int)
     for event_id, times in arrivals.items():
         for first, again in itertools.pairwise(times):
-            # Sent again only after a kill that came after the first send...
-            kill = next((i for i, k in enumerate(kills) if first < k), None)
+            # Sent again only after a kill that came after the first send (a request already on
+            # its way when the worker died reaches the receiver a moment after the kill)...
+            kill = next(
+                (i for i, k in enumerate(kills) if first < k + IN_FLIGHT_GRACE and again > k), None
+            )
             assert kill is not None, (event_id, times, kills)
-            assert again > kills[kill], (event_id, times, kills)
             repeated_at_kill[kill] += 1
     # ...and no more at a kill than the deliveries a worker has in flight at once.
     assert all(count <= CONCURRENCY for count in repeated_at_kill.values()), repeated_at_kill

@@ -57,7 +57,7 @@ async def test_an_admin_creates_an_account_and_hands_over_its_link(app: FastAPI)
     person = await _user(app, "amina@example.org")
     assert (person.role, person.institution_id) == (Role.focal_point, ministry.id)
     async with browser(app) as stranger:
-        reset = await stranger.get(link.removeprefix("http://test"))
+        reset = await stranger.get(link.removeprefix("http://test"), follow_redirects=True)
         assert reset.status_code == 200
         assert 'name="new_password"' in reset.text
     again = await web.post(
