@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
@@ -201,7 +202,8 @@ def render(data: PlanData, lang: Language) -> bytes:
 
 
 def _cell_value(value: Any) -> Any:
-    return neutralise(value) if isinstance(value, str) else value
+    # A stored text may hold control characters (the API takes them): XML cannot, so they go.
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
 
 
 def _write(workbook: Workbook, sheet: Sheet, rows: Sequence[Sequence[Any]], lang: Language) -> Any:

@@ -430,3 +430,16 @@ async def test_credentials_are_checked_before_the_body(
     response = await upload(viewer, b"x" * 1000)
     assert response.status_code == 403
     assert response.headers.get("connection") == "close"
+
+
+def test_control_characters_in_stored_texts_are_left_out_of_the_workbook() -> None:
+    """The API stores what it is sent; a workbook cell cannot hold a control character (a fuzzed
+    text made the download of every institution's workbook answer 500)."""
+    from openpyxl import Workbook
+
+    from app.plans.download import _cell_value
+
+    sheet = Workbook().active
+    assert sheet is not None
+    sheet.append([_cell_value("a\x07b\x00c"), _cell_value("=1+1\x1b"), 3])
+    assert [cell.value for cell in sheet[1]] == ["abc", "'=1+1", 3]

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -76,8 +77,9 @@ def test_an_import_is_uploaded_and_followed_live(
     assert "/imports/" in driver.current_url
     _check_shown(driver, served, "import-queued", lang)
     _run_queued_imports(served)
-    # The page's script follows the job and reloads the page once it has finished.
-    WebDriverWait(driver, 30).until(
+    # The page's script follows the job and reloads the page once it has finished (an element
+    # read while the page reloads is stale: read it again).
+    WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: not d.find_element(By.ID, "progress").get_attribute("data-poll")
     )
     assert driver.find_element(By.CSS_SELECTOR, "#progress .job").get_attribute("class") == (
