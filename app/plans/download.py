@@ -194,7 +194,7 @@ def render(data: PlanData, lang: Language) -> bytes:
     workbook.defined_names[INSTITUTION_NAME] = DefinedName(
         INSTITUTION_NAME, attr_text=f'"{data.institution.id}"'
     )
-    workbook.properties.title = data.institution.name
+    workbook.properties.title = ILLEGAL_CHARACTERS_RE.sub("", data.institution.name)
     workbook.properties.creator = "rectrack"
     out = io.BytesIO()
     workbook.save(out)
