@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -77,10 +77,13 @@ def test_an_import_is_uploaded_and_followed_live(
     assert "/imports/" in driver.current_url
     _check_shown(driver, served, "import-queued", lang)
     _run_queued_imports(served)
-    # The page's script follows the job and reloads the page once it has finished (an element
-    # read while the page reloads is stale: read it again).
-    WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: not d.find_element(By.ID, "progress").get_attribute("data-poll")
+    # The page's script follows the job and reloads the page once it has finished. Read the
+    # state in one script call: an element found before the reload and read after it is gone.
+    WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "const p = document.getElementById('progress');"
+            "return document.readyState === 'complete' && p !== null && !p.dataset.poll;"
+        )
     )
     assert driver.find_element(By.CSS_SELECTOR, "#progress .job").get_attribute("class") == (
         "job job-succeeded"
