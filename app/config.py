@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     webhook_lease_seconds: float = 60
     # Deliveries a worker sends at once.
     webhook_concurrency: int = 8
+    # Near-duplicates (docs/duplicates.md): two texts whose shingle sets' Jaccard similarity
+    # reaches this are near-duplicates. bench/duplicates_quality.py measured the default.
+    duplicate_threshold: float = Field(default=0.5, gt=0, le=1)
     # Run queued imports and webhook deliveries inside the API process. With several API
     # processes, leave it on in all of them (claiming is safe) or turn it off and run
     # `rectrack worker` instead.
