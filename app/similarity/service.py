@@ -64,7 +64,7 @@ async def _texts(
     rows = await session.execute(
         select(Recommendation.id, Recommendation.text).where(Recommendation.id.in_(ids))
     )
-    return dict(rows.tuples().all())
+    return {rec_id: dict(text) for rec_id, text in rows.all()}
 
 
 async def similar(
