@@ -3,7 +3,7 @@
 import datetime as dt
 import uuid
 
-from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -24,6 +24,20 @@ class SimilarityBand(Base):
     language: Mapped[str] = mapped_column(String(8), primary_key=True)
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     hash: Mapped[int] = mapped_column(BigInteger)
+
+
+class SimilaritySignature(Base):
+    """The MinHash signature of one language's text of a recommendation: it estimates the
+    similarity of two texts without their shingles, so that only likely pairs are rescored."""
+
+    __tablename__ = "similarity_signature"
+
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    # PERMUTATIONS unsigned 32-bit integers, little-endian.
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class DuplicateLink(Base):

@@ -76,18 +76,34 @@ def signature(hashes: np.ndarray) -> np.ndarray:
     return least
 
 
-def band_hashes(hashes: np.ndarray, language: str) -> list[int]:
-    """One signed 64-bit hash per band; the language and the band number are hashed in, so that
-    equal hashes mean the same band of the same language (the index joins on the hash alone)."""
-    if len(hashes) == 0:
-        return []
-    sig = signature(hashes).astype(np.uint32)
+def signature_bytes(hashes: np.ndarray) -> bytes:
+    return bytes(signature(hashes).astype("<u4").tobytes())
+
+
+def bands_of(sig: bytes, language: str) -> list[int]:
+    """One signed 64-bit hash per band of a signature; the language and the band number are
+    hashed in, so that equal hashes mean the same band of the same language (the index joins
+    on the hash alone)."""
+    width = ROWS * 4
     out = []
     for band in range(BANDS):
-        key = f"{language}:{band}:".encode() + sig[band * ROWS : (band + 1) * ROWS].tobytes()
+        key = f"{language}:{band}:".encode() + sig[band * width : (band + 1) * width]
         digest = hashlib.blake2b(key, digest_size=8).digest()
         out.append(int.from_bytes(digest, "little", signed=True))
     return out
+
+
+def band_hashes(hashes: np.ndarray, language: str) -> list[int]:
+    if len(hashes) == 0:
+        return []
+    return bands_of(signature_bytes(hashes), language)
+
+
+def estimate(one: bytes, two: bytes) -> float:
+    """The share of equal MinHash values: an unbiased estimate of the Jaccard similarity."""
+    a = np.frombuffer(one, dtype="<u4")
+    b = np.frombuffer(two, dtype="<u4")
+    return float((a == b).mean())
 
 
 def jaccard(one: np.ndarray, two: np.ndarray) -> float:
@@ -106,12 +122,20 @@ def shared_language(one: Iterable[str], two: Iterable[str]) -> str | None:
     return min(common) if common else None
 
 
-def index_rows(rec_id: object, texts: Mapping[str, str]) -> list[dict[str, object]]:
-    """The similarity_band rows of one recommendation: every band of every language's text."""
-    rows: list[dict[str, object]] = []
+def index_rows(
+    rec_id: object, texts: Mapping[str, str]
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The similarity_band and similarity_signature rows of one recommendation's texts."""
+    bands: list[dict[str, object]] = []
+    signatures: list[dict[str, object]] = []
     for language, text in texts.items():
-        for band, value in enumerate(band_hashes(shingles(text, language), language)):
-            rows.append(
+        hashes = shingles(text, language)
+        if len(hashes) == 0:
+            continue
+        sig = signature_bytes(hashes)
+        signatures.append({"recommendation_id": rec_id, "language": language, "signature": sig})
+        for band, value in enumerate(bands_of(sig, language)):
+            bands.append(
                 {"recommendation_id": rec_id, "language": language, "band": band, "hash": value}
             )
-    return rows
+    return bands, signatures

@@ -1,4 +1,4 @@
-"""similarity_band (the near-duplicate index) and duplicate_link (linked duplicates)
+"""similarity_band and similarity_signature (the near-duplicate index) and duplicate_link (linked duplicates)
 
 Revision ID: 0019
 Revises: 0016
@@ -35,6 +35,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_similarity_band_hash", "similarity_band", ["hash"])
     op.create_table(
+        "similarity_signature",
+        sa.Column("recommendation_id", sa.Uuid(), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("signature", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["recommendation_id"],
+            ["recommendation.id"],
+            name=op.f("fk_similarity_signature_recommendation_id_recommendation"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "recommendation_id", "language", name=op.f("pk_similarity_signature")
+        ),
+    )
+    op.create_table(
         "duplicate_link",
         sa.Column("recommendation_id", sa.Uuid(), nullable=False),
         sa.Column("group_id", sa.Uuid(), nullable=False),
@@ -53,5 +68,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_duplicate_link_group_id"), table_name="duplicate_link")
     op.drop_table("duplicate_link")
+    op.drop_table("similarity_signature")
     op.drop_index("ix_similarity_band_hash", table_name="similarity_band")
     op.drop_table("similarity_band")

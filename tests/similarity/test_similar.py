@@ -33,7 +33,7 @@ TORTURE_ES = (
 )
 
 
-async def _similar(client: AsyncClient, rec_id: str, **params: object) -> list[dict[str, object]]:
+async def _similar(client: AsyncClient, rec_id: str, **params: float) -> list[dict[str, object]]:
     response = await client.get(f"/recommendations/{rec_id}/similar", params=params)
     assert response.status_code == 200, response.text
     found: list[dict[str, object]] = response.json()
