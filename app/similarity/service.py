@@ -116,28 +116,38 @@ async def similar(
             hashes += bands_of(own[language], language)
     if not hashes:
         return []
+    # The band rows first, straight off the hash index; then which of those recommendations
+    # count (not archived, to a State of this one's), over a handful of ids. One joined query
+    # lets the planners start from the State's or the archive flag's side instead.
     hits = func.count().label("hits")
-    stmt = (
+    banded = (
         select(SimilarityBand.recommendation_id, hits)
-        .join(Recommendation, Recommendation.id == SimilarityBand.recommendation_id)
-        .where(
-            SimilarityBand.hash.in_(hashes),
-            SimilarityBand.recommendation_id != rec.id,
-            Recommendation.archived.is_(False),
-        )
+        .where(SimilarityBand.hash.in_(hashes), SimilarityBand.recommendation_id != rec.id)
         .group_by(SimilarityBand.recommendation_id)
         .order_by(hits.desc(), SimilarityBand.recommendation_id)
-        .limit(MAX_CANDIDATES)
+        .limit(MAX_CANDIDATES * 5)
     )
-    countries = select(RecommendationCountry.country_iso3).where(
-        RecommendationCountry.recommendation_id == rec.id
+    ranked = [rec_id for rec_id, _ in (await session.execute(banded)).all()]
+    if not ranked:
+        return []
+    keep = select(Recommendation.id).where(
+        Recommendation.id.in_(ranked), Recommendation.archived.is_(False)
     )
-    if (await session.scalars(countries.limit(1))).first() is not None:
-        same_state = select(RecommendationCountry.recommendation_id).where(
-            RecommendationCountry.country_iso3.in_(countries)
+    countries = list((await session.scalars(
+        select(RecommendationCountry.country_iso3)
+        .where(RecommendationCountry.recommendation_id == rec.id)
+    )).all())  # fmt: skip
+    if countries:
+        keep = keep.where(
+            Recommendation.id.in_(
+                select(RecommendationCountry.recommendation_id).where(
+                    RecommendationCountry.recommendation_id.in_(ranked),
+                    RecommendationCountry.country_iso3.in_(countries),
+                )
+            )
         )
-        stmt = stmt.where(SimilarityBand.recommendation_id.in_(same_state))
-    candidates = list((await session.scalars(stmt)).all())
+    kept = set((await session.scalars(keep)).all())
+    candidates = [c for c in ranked if c in kept][:MAX_CANDIDATES]
     signatures = await _signatures(session, candidates)
     likely = [c for c in candidates if _likely(own, signatures.get(c, {}), threshold)]
     if not likely:
