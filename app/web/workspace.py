@@ -25,6 +25,7 @@ from app.planning import pages as planning_pages
 from app.progress import pages as progress_pages
 from app.progress_updates import pages as progress_update_pages
 from app.recommendations import pages as recommendation_pages
+from app.similarity import pages as similarity_pages
 from app.two_factor import pages as two_factor_pages
 from app.users import admin_pages as user_admin_pages
 from app.users import pages as user_pages
@@ -39,6 +40,7 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     planning_pages,
     progress_update_pages,
     cluster_pages,
+    similarity_pages,
     institution_pages,
     import_pages,
     user_admin_pages,
