@@ -1,4 +1,4 @@
-"""similarity_band and similarity_signature (the near-duplicate index) and duplicate_link (linked duplicates)
+"""The near-duplicate index (similarity_band, similarity_signature) and duplicate_link
 
 Revision ID: 0019
 Revises: 0016

@@ -69,7 +69,8 @@ async def test_a_group_goes_into_a_new_cluster_in_one_step(
     web, _ = await signed_in_browser(app, Role.coordinator)
     page = await web.get("/duplicates", params={"country": "KEN"})
     assert page.status_code == 200
-    assert "para. 21" in page.text and "para. 22" in page.text
+    assert "para. 21" in page.text
+    assert "para. 22" in page.text
     assert "Put them into the cluster" in page.text
     done = await web.post(
         "/duplicates/group",
