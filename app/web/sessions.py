@@ -199,13 +199,17 @@ async def end_session(db: AsyncSession, context: WebContext) -> None:
     context.cookies[SESSION_COOKIE] = None
 
 
-async def keep_only_this_session(db: AsyncSession, request: Request, context: WebContext) -> None:
-    """After the person changed their own password: every session of theirs ends, this one
-    included, and this browser gets a new one (a new token: one stolen before the change is
-    worth nothing after it), as signed in as before."""
+async def keep_only_this_session(
+    db: AsyncSession, request: Request, context: WebContext, *, second_factor: bool | None = None
+) -> None:
+    """After the person changed their own password or second factor: every session of theirs
+    ends, this one included, and this browser gets a new one (a new token: one stolen before the
+    change is worth nothing after it), as signed in as before unless `second_factor` says."""
     assert context.row is not None
     assert context.principal is not None
-    user, second_factor = context.principal.user, context.row.second_factor
+    user = context.principal.user
+    if second_factor is None:
+        second_factor = context.row.second_factor
     await db.execute(delete(WebSession).where(WebSession.user_id == user.id))
     context.row = None
     await start_session(db, request, context, user, second_factor=second_factor)
