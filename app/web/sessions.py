@@ -36,6 +36,7 @@ from app.models.base import utcnow
 from app.models.user import User
 from app.models.web_session import WebSession
 from app.secret_key import derived_key
+from app.web.cookies import cookie_name, read_cookie
 from app.web.i18n import N_, Message
 
 SESSION_COOKIE = "rectrack_session"
@@ -133,9 +134,9 @@ async def web_context(request: Request, db: SessionDep) -> WebContext:
         principal=None,
         row=None,
         settings=settings,
-        presession=request.cookies.get(PRESESSION_COOKIE),
+        presession=read_cookie(request, PRESESSION_COOKIE),
     )
-    token = request.cookies.get(SESSION_COOKIE)
+    token = read_cookie(request, SESSION_COOKIE)
     if token:
         found = await _live_session(db, token, settings)
         if found is None:
@@ -219,7 +220,8 @@ def apply_cookies(request: Request, response: Response, context: WebContext | No
     if context is None:
         return
     secure = request.url.scheme == "https"
-    for name, value in context.cookies.items():
+    for base_name, value in context.cookies.items():
+        name = cookie_name(request, base_name)
         if value is None:
             response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
         else:
