@@ -248,13 +248,17 @@ class EnrolmentRequired(Forbidden):
 async def csrf_checked(request: Request, context: WebDep) -> WebContext:
     """Refuse (403, nothing written) a form whose token is not this browser's."""
     form = await request.form()
-    sent = form.get(CSRF_FIELD)
+    check_csrf(context, form.get(CSRF_FIELD))
+    return context
+
+
+def check_csrf(context: WebContext, sent: object) -> None:
+    """The check itself, for a form read another way (an upload streamed to disk)."""
     expected = context.csrf_secret
     if expected is None and context.presession is not None:
         expected = _presession_token(context.presession, context.settings)
     if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent, expected):
         raise CsrfRefused("The form's CSRF token is missing or wrong.")
-    return context
 
 
 CsrfDep = Annotated[WebContext, Depends(csrf_checked)]
