@@ -73,7 +73,12 @@ async def add(
         raise UnsupportedMediaType(
             f"rectrack keeps {ACCEPTED} files; this file's content is none of those."
         )
-    await asyncio.to_thread(storage.keep, settings, received)
+    marker = await asyncio.to_thread(storage.keep, settings, received)
+    # Once this row is committed, or not, the content needs no marker to stay.
+    for done in ("after_commit", "after_soft_rollback"):
+        event.listen(
+            session.sync_session, done, lambda *_: storage.forget_marker(marker), once=True
+        )
     name = named_for(safe_filename(received.filename), kind)
     attachment = Attachment(
         id=uuid.uuid4(), progress_update_id=update.id, filename=name, content_type=kind,
