@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     webhook_lease_seconds: float = 60
     # Deliveries a worker sends at once.
     webhook_concurrency: int = 8
+    # Finished deliveries, their attempts and their events are kept this many days.
+    webhook_log_days: int = Field(default=30, ge=1)
     # Run queued imports and webhook deliveries inside the API process. With several API
     # processes, leave it on in all of them (claiming is safe) or turn it off and run
     # `rectrack worker` instead.

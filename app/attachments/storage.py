@@ -227,9 +227,7 @@ def remove_if_unused(settings: Settings, digest: str) -> None:
     except FileNotFoundError:
         return
     recent = time.time() - _MARKER_SECONDS
-    pending = [
-        m for m in target.parent.glob(f"{target.name}.*{_UPLOADING}") if _mtime(m) > recent
-    ]
+    pending = [m for m in target.parent.glob(f"{target.name}.*{_UPLOADING}") if _mtime(m) > recent]
     if pending:
         os.replace(aside, target)  # (a copy placed meanwhile holds the same bytes)
     else:
