@@ -97,6 +97,7 @@ async def detail_values(
         "updates": updates,
         "files": files,
         "max_attachment_megabytes": round(context.settings.max_attachment_bytes / 1024 / 1024, 1),
+        "max_attachments": context.settings.max_attachments_per_update,
         "history": history,
         "country_names": await choices.names_of_countries(session, set(rec.countries), lang),
         "goal_names": await choices.goal_names(session, lang),

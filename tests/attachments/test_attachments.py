@@ -333,3 +333,18 @@ async def test_deleting_the_last_row_keeps_the_file_an_upload_in_flight_is_keepi
     assert blob_path(settings, kept["sha256"]).read_bytes() == PDF
     forget_marker(marker)  # the upload's row committed; its file is there
     assert _files_in(app) == [blob_path(settings, kept["sha256"])]
+
+
+async def test_an_update_holds_at_most_the_configured_number_of_files(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"max_attachments_per_update": 2})
+    update = await _draft(client)
+    for n in range(2):
+        assert (await _upload(client, update["id"], f"line {n}\n".encode(), "n.txt")).is_success
+    refused = await _upload(client, update["id"], PDF)
+    assert_problem(refused, 409)
+    assert "RECTRACK_MAX_ATTACHMENTS_PER_UPDATE" in refused.json()["detail"]
+    listed = await client.get(f"/progress-updates/{update['id']}/attachments")
+    assert len(listed.json()["items"]) == 2
+    assert len(_files_in(app)) == 2
