@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.models.similarity import SimilarityBand, SimilaritySignature
 from tests.imports import uhri_files as uhri
-from tests.imports.conftest import Upload, import_dir, run_imports, upload  # noqa: F401
+from tests.imports.conftest import Upload
 from tests.recommendations.factories import create_recommendation
 
 
@@ -25,7 +25,7 @@ async def test_imported_records_are_found(
     app: FastAPI,
     client: AsyncClient,
     upload: Upload,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     await upload(uhri.write_json(tmp_path / "export-en.json", uhri.english()))
     assert (await _indexed(app))["signatures"] == 4
