@@ -80,17 +80,32 @@ def signature_bytes(hashes: np.ndarray) -> bytes:
     return bytes(signature(hashes).astype("<u4").tobytes())
 
 
+def _salts(language: str) -> np.ndarray:
+    """One 64-bit starting value per band of a language: equal band hashes then mean the same
+    band of the same language (the index joins on the hash alone)."""
+    if language not in _SALTS:
+        salts = [
+            hashlib.blake2b(f"rectrack-lsh:{language}:{band}".encode(), digest_size=8).digest()
+            for band in range(BANDS)
+        ]
+        _SALTS[language] = np.frombuffer(b"".join(salts), dtype="<u8").copy()
+    return _SALTS[language]
+
+
+_SALTS: dict[str, np.ndarray] = {}
+_PRIME = np.uint64(0x100000001B3)
+
+
 def bands_of(sig: bytes, language: str) -> list[int]:
-    """One signed 64-bit hash per band of a signature; the language and the band number are
-    hashed in, so that equal hashes mean the same band of the same language (the index joins
-    on the hash alone)."""
-    width = ROWS * 4
-    out = []
-    for band in range(BANDS):
-        key = f"{language}:{band}:".encode() + sig[band * width : (band + 1) * width]
-        digest = hashlib.blake2b(key, digest_size=8).digest()
-        out.append(int.from_bytes(digest, "little", signed=True))
-    return out
+    """One signed 64-bit hash per band of a signature (ROWS values each), vectorised."""
+    values = np.frombuffer(sig, dtype="<u4").astype(np.uint64).reshape(BANDS, ROWS)
+    hashed = _salts(language).copy()
+    with np.errstate(over="ignore"):
+        for row in range(ROWS):
+            hashed = (hashed ^ values[:, row]) * _PRIME
+            hashed ^= hashed >> np.uint64(29)
+    result: list[int] = hashed.view(np.int64).tolist()
+    return result
 
 
 def band_hashes(hashes: np.ndarray, language: str) -> list[int]:

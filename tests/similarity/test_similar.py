@@ -1,9 +1,13 @@
 """Near-duplicates found by the index: repeats and edits found, unrelated records not, pairs
 compared in a language both have, and every write keeps the index current."""
 
+from fastapi import FastAPI
 from httpx import AsyncClient
+from sqlalchemy import delete
 
+from app.models.similarity import SimilarityBand, SimilaritySignature
 from app.models.user import Role
+from app.similarity.index import rebuild
 from tests.conftest import ClientFactory
 from tests.problems import assert_problem
 from tests.recommendations.factories import create_recommendation
@@ -131,3 +135,14 @@ async def test_bad_input_is_a_problem(client: AsyncClient, make_client: ClientFa
     assert_problem(await client.get(f"/recommendations/{unknown}/similar"), 404)
     viewer = await make_client(Role.viewer)
     assert (await viewer.get(f"/recommendations/{rec['id']}/similar")).status_code == 200
+
+
+async def test_rebuild_restores_the_index(app: FastAPI, client: AsyncClient) -> None:
+    one = await create_recommendation(client, text={"en": TORTURE})
+    two = await create_recommendation(client, text={"en": TORTURE_EDITED, "fr": TORTURE_FR})
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(delete(SimilarityBand))
+        await session.execute(delete(SimilaritySignature))
+    assert await _similar(client, one["id"]) == []
+    assert await rebuild(app.state.sessionmaker, workers=2) == 2
+    assert [f["id"] for f in await _similar(client, one["id"])] == [two["id"]]
