@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.imports.bulk import bulk_insert
@@ -49,8 +49,8 @@ def _signatures_of(
     """The signatures of a batch's texts (in a worker process: the costly part)."""
     out = []
     for rec_id, texts in batch:
-        for language, text in texts.items():
-            hashes = shingles(text, language)
+        for language, body in texts.items():
+            hashes = shingles(body, language)
             if len(hashes):
                 out.append((rec_id, language, signature_bytes(hashes)))
     return out
@@ -109,6 +109,11 @@ async def rebuild(sessionmaker: async_sessionmaker[AsyncSession], workers: int =
             after = batch[-1][0]
         if writing is not None:
             await writing
+    # Fresh statistics: without them PostgreSQL's planner guesses that a hash matches
+    # thousands of rows and scans the whole table instead of the hash index.
+    async with sessionmaker() as session, session.begin():
+        for table in (_BANDS, _SIGNATURES):
+            await session.execute(text(f"ANALYZE {table.name}"))
     return done
 
 
