@@ -113,6 +113,7 @@ async def detail_values(
         "my_institution": mine,
         "institution_options": await choices.institutions(session) if can_plan else [],
         "focal_point_options": await choices.focal_points(session) if can_plan else [],
+        "cluster_options": await choices.clusters(session) if can_plan else [],
         "today": today(),
         "similarity": await similarity_values(session, context, rec_id),
         "problem": None,
