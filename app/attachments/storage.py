@@ -197,8 +197,8 @@ def keep(settings: Settings, received: Received) -> Path:
 
     Answers the upload's marker: a file beside it that says "a row for this content is on its
     way". It is made before the file is looked for, and the caller deletes it once the row is
-    committed or rolled back (forget_marker); until then, remove_if_unused leaves the content
-    where it is."""
+    committed or rolled back (forget_marker); until then, a removal (see
+    app/attachments/service.py) leaves the content where it is."""
     assert received.temp is not None
     assert received.digest
     target = blob_path(settings, received.digest)
@@ -217,23 +217,29 @@ def forget_marker(marker: Path) -> None:
     marker.unlink(missing_ok=True)
 
 
-def remove_if_unused(settings: Settings, digest: str) -> None:
-    """Remove a file whose last row was deleted (called after that commit). It is first moved
-    aside, atomically: an upload of the same content that looks after this finds no file and
-    places its own copy; one that looked before left its marker first, and the file is put
-    back. (A marker a crashed process left keeps the file for a day, no longer.)"""
+def move_aside(settings: Settings, digest: str) -> Path | None:
+    """The first step of removing a file whose last row was deleted: out of its name,
+    atomically, so that an upload of the same content that looks after this places its own
+    copy. None if it is not there."""
     target = blob_path(settings, digest)
     aside = target.with_name(f"{target.name}.{uuid.uuid4().hex}.removing")
     try:
         os.rename(target, aside)
     except FileNotFoundError:
-        return
+        return None
+    return aside
+
+
+def is_marked(settings: Settings, digest: str) -> bool:
+    """Whether an upload of this content, not committed yet, found the file and kept no copy
+    (see keep). A marker a crashed process left counts for a day, no longer."""
+    target = blob_path(settings, digest)
     recent = time.time() - _MARKER_SECONDS
-    pending = [m for m in target.parent.glob(f"{target.name}.*{_UPLOADING}") if _mtime(m) > recent]
-    if pending:
-        os.replace(aside, target)  # (a copy placed meanwhile holds the same bytes)
-    else:
-        aside.unlink()
+    return any(_mtime(m) > recent for m in target.parent.glob(f"{target.name}.*{_UPLOADING}"))
+
+
+def put_back(settings: Settings, aside: Path, digest: str) -> None:
+    os.replace(aside, blob_path(settings, digest))  # (a copy placed meanwhile: the same bytes)
 
 
 def _mtime(path: Path) -> float:

@@ -4,6 +4,7 @@ streaming, one copy per content, and what the public may download."""
 import asyncio
 import hashlib
 import io
+import uuid
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +14,9 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
+from app.attachments import storage
 from app.attachments.storage import Received, blob_path, forget_marker, keep, storage_dir
+from app.models.attachment import Attachment
 from tests.conftest import ClientFactory
 from tests.planning.factories import assign, focal_point_headers, institution_id, report
 from tests.problems import assert_problem
@@ -368,3 +371,41 @@ async def test_repeated_or_unnamed_parts_count_toward_the_cap(
     )  # fmt: skip
     assert_problem(sent, 422, "body")
     assert _files_in(app) == []
+
+
+async def test_a_row_committed_just_before_the_removal_keeps_its_file(
+    app: FastAPI, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload of the same content found the file, then committed its row (and dropped its
+    marker) after the delete had counted no other row and before the file was removed: the
+    removal counts again after the move, and puts the file back."""
+    settings = app.state.settings
+    first = (await _upload(client, (await _draft(client))["id"], PDF)).json()
+    second = await _draft(client)
+    temp = storage_dir(settings) / "tmp" / "in-flight.part"
+    temp.write_bytes(PDF)
+    marker = keep(settings, Received(temp=temp, size=len(PDF), digest=first["sha256"]))
+    move_aside = storage.move_aside
+    loop = asyncio.get_running_loop()
+
+    async def commit_the_uploads_row() -> None:
+        async with app.state.sessionmaker() as session, session.begin():
+            session.add(
+                Attachment(
+                    id=uuid.uuid4(), progress_update_id=uuid.UUID(second["id"]),
+                    filename="b.pdf", content_type="application/pdf", size=len(PDF),
+                    sha256=first["sha256"], public=False,
+                )
+            )  # fmt: skip
+
+    def upload_commits_then_move(settings: Any, digest: str) -> Any:
+        # Runs in a worker thread while the request awaits it: the loop is free meanwhile.
+        asyncio.run_coroutine_threadsafe(commit_the_uploads_row(), loop).result(timeout=30)
+        forget_marker(marker)
+        return move_aside(settings, digest)
+
+    monkeypatch.setattr(storage, "move_aside", upload_commits_then_move)
+    deleted = await client.delete(f"/attachments/{first['id']}", headers={"If-Match": "*"})
+    assert deleted.status_code == 204
+    assert blob_path(settings, first["sha256"]).read_bytes() == PDF
+    assert [p.name for p in _files_in(app)] == [first["sha256"]]
