@@ -4,17 +4,19 @@ Shared by every page that offers the choice. The lists every list page shows (co
 mechanisms, themes, goals, clusters, institutions) are kept per process and language: reading,
 localising and sorting them again on each request cost more than the page's own query. They are
 read again as soon as one small query (a fingerprint of each table, once per transaction) sees
-the table changed: its rows counted, and the length of the names summed for the reference data
-(changed only by `rectrack seed` and imports) or the newest change and the sum of the versions
-for clusters and institutions (every edit, archiving included, bumps a version).
+the table changed: a digest of every key and name for the reference data (changed by
+`rectrack seed` and imports, perhaps in another process), and for clusters and institutions
+their count, newest change and sum of versions (every edit, archiving included, bumps one).
 """
 
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, Text, cast, event, func, select
+from sqlalchemy import Connection, Engine, Select, Text, cast, event, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -35,11 +37,16 @@ def _by_label(pairs: list[tuple[str, str]]) -> Choices:
     return sorted(pairs, key=lambda pair: pair[1].casefold())
 
 
-def _named(model: Any, names: Any) -> list[Any]:
-    return [
-        select(func.count()).select_from(model).scalar_subquery(),
-        select(func.coalesce(func.sum(func.length(cast(names, Text))), 0)).scalar_subquery(),
-    ]
+def _named(model: Any, key: Any, names: Any, dialect: str) -> Any:
+    """Every row's key and names in one value: PostgreSQL sends their digest; SQLite, in
+    process, the text itself. Any row added, removed or renamed changes it."""
+    row = cast(key, Text) + "=" + cast(names, Text)
+    if dialect == "postgresql":
+        return select(
+            func.md5(func.string_agg(row, aggregate_order_by(literal("|", Text), key)))
+        ).scalar_subquery()
+    ordered = select(row.label("row")).select_from(model).order_by(key).subquery()
+    return select(func.group_concat(ordered.c.row, "|")).scalar_subquery()
 
 
 def _edited(model: Any) -> list[Any]:
@@ -50,16 +57,24 @@ def _edited(model: Any) -> list[Any]:
     ]
 
 
-# Each cached list's part of the fingerprint: a slice of the row _FINGERPRINT returns.
+# Each cached list's part of the fingerprint: a slice of the row _fingerprint() returns.
 _PARTS = {
-    "country": slice(0, 2), "mechanism": slice(2, 4), "theme": slice(4, 6), "goal": slice(6, 8),
-    "cluster": slice(8, 11), "institution": slice(11, 14),
+    "country": slice(0, 1), "mechanism": slice(1, 2), "theme": slice(2, 3), "goal": slice(3, 4),
+    "cluster": slice(4, 7), "institution": slice(7, 10),
 }  # fmt: skip
-_FINGERPRINT = select(
-    *_named(Country, Country.name), *_named(Mechanism, Mechanism.name),
-    *_named(Theme, Theme.name), *_named(SdgGoal, SdgGoal.short_title),
-    *_edited(Cluster), *_edited(Institution),
-)  # fmt: skip
+
+
+@functools.cache
+def _fingerprint(dialect: str) -> Select[Any]:
+    return select(
+        _named(Country, Country.iso3, Country.name, dialect),
+        _named(Mechanism, Mechanism.code, Mechanism.name, dialect),
+        _named(Theme, Theme.id, Theme.name, dialect),
+        _named(SdgGoal, SdgGoal.number, SdgGoal.short_title, dialect),
+        *_edited(Cluster), *_edited(Institution),
+    )  # fmt: skip
+
+
 _SEEN = "choices_fingerprint"  # the key of this transaction's fingerprint in Session.info
 Kept = dict[tuple[str, str | None], tuple[tuple[Any, ...], Any]]
 # Per database (engine): (table, language) → (its fingerprint, the list).
@@ -87,7 +102,8 @@ async def _kept(
     """The list `read` returns, from the cache while its table's fingerprint is unchanged."""
     seen = session.info.get(_SEEN)
     if seen is None:
-        seen = session.info[_SEEN] = tuple((await session.execute(_FINGERPRINT)).one())
+        statement = _fingerprint(session.get_bind().dialect.name)
+        seen = session.info[_SEEN] = tuple((await session.execute(statement)).one())
     fingerprint = seen[_PARTS[table]]
     cache = _caches.setdefault(session.get_bind(), {})
     kept = cache.get((table, lang))
