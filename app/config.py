@@ -152,6 +152,15 @@ class Settings(BaseSettings):
                 return async_scheme + url[len(plain) :]
         return url
 
+    @field_validator("smtp_url")
+    @classmethod
+    def readable_smtp_url(cls, url: SecretStr | None) -> SecretStr | None:
+        from app.notifications.smtp import smtp_server
+
+        if url is not None:
+            smtp_server(url.get_secret_value())
+        return url
+
     @field_validator("public_url")
     @classmethod
     def no_trailing_slash(cls, url: str) -> str:
