@@ -144,8 +144,9 @@ def compose(
     domain = email.utils.parseaddr(mail_from)[1].rpartition("@")[2] or "rectrack.invalid"
     # The same on a retry: a mail client shows a duplicate (a send whose answer was lost) once.
     message["Message-ID"] = f"<{message_id}@{domain}>"
-    message["Content-Language"] = lang
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    # After the parts are made: making them moves Content-* headers into the first part.
+    message["Content-Language"] = lang
     return message

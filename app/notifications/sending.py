@@ -109,9 +109,11 @@ class MailWorker:
             await self.scan_actions(now)
             self._scanned_at = now
         await self._drop_unwanted()
-        sent = await self._send_immediate(now)
+        # What the scan just recorded is due too (its rows carry the clock's time).
+        due = max(now, utcnow())
+        sent = await self._send_immediate(due)
         await self._open_digests(now)
-        return sent + await self._send_digests(now)
+        return sent + await self._send_digests(due)
 
     # Reminders ------------------------------------------------------------------------------
 
