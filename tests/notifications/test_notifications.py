@@ -449,3 +449,30 @@ async def test_the_worker_mails_and_stops_on_request(
     running.stop()
     await asyncio.wait_for(task, 10)
     assert len(inbox.messages) == 1
+
+
+async def test_a_dead_workers_claim_is_taken_over_only_after_its_lease(
+    app: FastAPI, client: AsyncClient, inbox: Inbox
+) -> None:
+    institution = await institution_id(app)
+    await person(app, institution=institution)
+    await assign(client, (await create_recommendation(client))["id"], institution)
+    tomorrow = utcnow() + TOMORROW
+    dead = worker(app, "dead")
+    await dead._open_digests(tomorrow)
+    [digest_id] = await _digests(app)
+    assert await dead._claim(NotificationDigest, digest_id)  # then killed before sending
+    assert await run(app, tomorrow) == 0, "a live claim is respected"
+    lease = dt.timedelta(seconds=app.state.settings.mail_lease_seconds)
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(NotificationDigest).values(claimed_at=utcnow() - lease - TOMORROW / 24)
+        )
+    assert await run(app, tomorrow) == 1
+    assert await run(app, tomorrow) == 0
+    assert len(inbox.messages) == 1
+
+
+async def _digests(app: FastAPI) -> list[uuid.UUID]:
+    async with app.state.sessionmaker() as session:
+        return list((await session.scalars(select(NotificationDigest.id))).all())
