@@ -134,3 +134,22 @@ async def list_for_update(
     if (visible := visible_to(principal)) is not None:
         stmt = stmt.where(visible)
     return await paginate(session, stmt, OLDEST_FIRST, params)
+
+
+async def files_of_updates(
+    session: AsyncSession, update_ids: list[uuid.UUID], principal: Principal | None
+) -> dict[uuid.UUID, list[Attachment]]:
+    """The files of several updates in one query (a page lists each update's), oldest first."""
+    if not update_ids:
+        return {}
+    stmt = (
+        select(Attachment)
+        .where(Attachment.progress_update_id.in_(update_ids))
+        .order_by(Attachment.created_at, Attachment.id)
+    )
+    if (visible := visible_to(principal)) is not None:
+        stmt = stmt.where(visible)
+    found: dict[uuid.UUID, list[Attachment]] = {}
+    for attachment in await session.scalars(stmt):
+        found.setdefault(attachment.progress_update_id, []).append(attachment)
+    return found

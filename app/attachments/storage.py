@@ -25,8 +25,9 @@ from app.secret_key import data_dir
 
 # Written to disk in pieces of this size: memory stays flat whatever the file's size.
 _WRITE_CHUNK = 1024 * 1024
-# Form fields beside the file (`public`) are short.
+# Form fields beside the file (`public`, the workspace's CSRF token) are short and few.
 _MAX_FIELD_BYTES = 1024
+_MAX_FIELDS = 16
 # The rest of the body is not read after a refusal: the connection cannot carry another request.
 _CLOSE = {"Connection": "close"}
 
@@ -150,6 +151,8 @@ async def receive_upload(request: Request, settings: Settings) -> Received:
                         raise UnprocessableEntity.for_field(f"body.{part}", "too long", "too_long")
                 elif event == "end" and part is not None and part != "file":
                     received.fields[part] = value.decode("utf-8", "replace")
+                    if len(received.fields) > _MAX_FIELDS:
+                        raise UnprocessableEntity.for_field("body", "too many fields", "too_many")
             events.queue.clear()
         parser.finalize()
         if out is None:

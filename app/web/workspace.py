@@ -15,6 +15,7 @@ from app.actions import pages as action_pages
 from app.api_tokens import admin_pages as api_token_admin_pages
 from app.api_tokens import pages as api_token_pages
 from app.assignments import pages as assignment_pages
+from app.attachments import pages as attachment_pages
 from app.auth import pages as auth_pages
 from app.clusters import pages as cluster_pages
 from app.imports import pages as import_pages
@@ -39,6 +40,7 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     recommendation_pages,
     planning_pages,
     progress_update_pages,
+    attachment_pages,
     cluster_pages,
     institution_pages,
     import_pages,

@@ -16,6 +16,7 @@ from httpx import AsyncClient
 from app.attachments.storage import storage_dir
 from tests.conftest import ClientFactory
 from tests.planning.factories import assign, focal_point_headers, institution_id, report
+from tests.problems import assert_problem
 from tests.recommendations.factories import create_recommendation
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -299,3 +300,17 @@ async def test_the_kept_name_ends_with_the_detected_types_extension(
     assert response.json()["filename"] == kept
     download = await client.get(f"/attachments/{response.json()['id']}")
     assert download.headers["content-disposition"] == f'attachment; filename="{kept}"'
+
+
+async def test_long_or_many_form_fields_are_422_and_nothing_is_kept(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    update = await _draft(client)
+    path = f"/progress-updates/{update['id']}/attachments"
+    long = await client.post(path, files={"file": ("a.pdf", PDF)}, data={"public": "x" * 2000})
+    assert_problem(long, 422, "body.public")
+    many = await client.post(
+        path, files={"file": ("a.pdf", PDF)}, data={f"f{i}": "1" for i in range(40)}
+    )
+    assert_problem(many, 422, "body")
+    assert _files_in(app) == []
