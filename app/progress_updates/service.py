@@ -137,9 +137,9 @@ async def create_many(
         await record_events(session, actor, events)
         if submit:
             # Submitted from a workbook as from the API: webhooks and coordinators hear of it.
-            for update in results:
-                assert isinstance(update, ProgressUpdate)
-                await emit(session, "progress_update.submitted", ProgressUpdateRead.build(update))
+            for made in results:
+                assert isinstance(made, ProgressUpdate)
+                await emit(session, "progress_update.submitted", ProgressUpdateRead.build(made))
     return results
 
 
