@@ -476,3 +476,13 @@ async def test_a_dead_workers_claim_is_taken_over_only_after_its_lease(
 async def _digests(app: FastAPI) -> list[uuid.UUID]:
     async with app.state.sessionmaker() as session:
         return list((await session.scalars(select(NotificationDigest.id))).all())
+
+
+def test_an_unreadable_smtp_url_stops_the_settings() -> None:
+    from pydantic import ValidationError
+
+    from app.config import Settings
+
+    with pytest.raises(ValidationError, match=r"smtp://"):
+        Settings(smtp_url=SecretStr("http://mail.example.org"))
+    assert Settings(public_url="https://nmrf.example.org/").public_url == "https://nmrf.example.org"
