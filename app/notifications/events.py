@@ -24,6 +24,18 @@ EXCERPT_CHARS = 280
 Recipients = tuple[list[uuid.UUID], dict[str, Any]]
 
 
+def _cache(session: AsyncSession) -> dict[Any, Any]:
+    """Who is who, read once per transaction: a bulk assignment tells of hundreds of
+    assignments to one institution, whose focal points are the same for each."""
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get("notification_recipients")
+    if kept is None or kept[0] is not transaction:
+        kept = (transaction, {})
+        session.info["notification_recipients"] = kept
+    cache: dict[Any, Any] = kept[1]
+    return cache
+
+
 async def add(
     session: AsyncSession, type_: str, user_ids: Iterable[uuid.UUID], data: dict[str, Any]
 ) -> int:
@@ -31,12 +43,13 @@ async def add(
     wanted = set(user_ids)
     if not wanted:
         return 0
-    silent = await session.scalars(
-        select(NotificationSettings.user_id).where(
-            NotificationSettings.user_id.in_(wanted), NotificationSettings.email.is_(False)
+    cache = _cache(session)
+    if "silent" not in cache:
+        silent = await session.scalars(
+            select(NotificationSettings.user_id).where(NotificationSettings.email.is_(False))
         )
-    )
-    wanted -= set(silent.all())
+        cache["silent"] = set(silent.all())
+    wanted -= cache["silent"]
     now = utcnow()
     session.add_all(
         Notification(
@@ -56,14 +69,18 @@ async def add(
 async def focal_points(session: AsyncSession, institution_id: uuid.UUID | None) -> list[uuid.UUID]:
     if institution_id is None:
         return []
-    found = await session.scalars(
-        select(User.id).where(
-            User.institution_id == institution_id,
-            User.role == Role.focal_point,
-            User.active.is_(True),
+    cache = _cache(session)
+    if institution_id not in cache:
+        found = await session.scalars(
+            select(User.id).where(
+                User.institution_id == institution_id,
+                User.role == Role.focal_point,
+                User.active.is_(True),
+            )
         )
-    )
-    return list(found.all())
+        cache[institution_id] = list(found.all())
+    people: list[uuid.UUID] = cache[institution_id]
+    return people
 
 
 async def _recommendation(session: AsyncSession, recommendation_id: Any) -> dict[str, Any]:
