@@ -44,8 +44,8 @@ async def attach(
 ) -> Response:  # fmt: skip
     """POST /api/v1/progress-updates/{id}/attachments, as a form on the recommendation's page."""
     update = await _update(session, update_id)
-    await service.may_attach(session, update, principal)
     settings = request.app.state.settings
+    await service.may_attach(session, update, principal, settings)
     key = f"files-{update.id}"
     try:
         received = await storage.receive_upload(request, settings)

@@ -59,8 +59,8 @@ async def upload_attachment(
     session: SessionDep, actor: Reporter, update: ProgressUpdateDep, request: Request,
     response: Response,
 ) -> AttachmentRead:  # fmt: skip
-    await service.may_attach(session, update, actor)
     settings = request.app.state.settings
+    await service.may_attach(session, update, actor, settings)
     received = await storage.receive_upload(request, settings)
     public = received.fields.get("public", "false").strip().lower()
     if public not in _TRUE | _FALSE:

@@ -142,6 +142,7 @@ async def validation_values(session: AsyncSession, context: WebContext) -> dict[
             session, [u.id for u in queue], context.principal
         ),
         "max_attachment_megabytes": 0,
+        "max_attachments": 0,
         "problem": None,
         "errors": {},
         "failed": None,

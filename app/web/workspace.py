@@ -26,6 +26,7 @@ from app.password_resets import pages as password_reset_pages
 from app.planning import pages as planning_pages
 from app.progress import pages as progress_pages
 from app.progress_updates import pages as progress_update_pages
+from app.recommendations import edit_pages as recommendation_edit_pages
 from app.recommendations import pages as recommendation_pages
 from app.two_factor import pages as two_factor_pages
 from app.users import admin_pages as user_admin_pages
@@ -38,6 +39,7 @@ from app.web.templating import STATIC_DIR, NavItem
 PAGE_MODULES: tuple[ModuleType, ...] = (
     progress_pages,
     recommendation_pages,
+    recommendation_edit_pages,
     planning_pages,
     progress_update_pages,
     attachment_pages,
