@@ -22,7 +22,7 @@ import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -52,6 +52,10 @@ LONGEST_WAIT = dt.timedelta(hours=24)
 # 1 + 2 + 4 … minutes: the tenth attempt comes about 8.5 hours after the first.
 MAX_ATTEMPTS = 10
 SCAN_EVERY = dt.timedelta(minutes=1)
+# Mailed (or dropped, or given up) notifications and finished digests are kept this long, for
+# an operator's questions; then trimmed, at most once an hour per worker.
+KEPT = dt.timedelta(days=30)
+PRUNE_EVERY = dt.timedelta(hours=1)
 BATCH = 100
 
 
@@ -96,6 +100,7 @@ class MailWorker:
         self.zone = ZoneInfo(settings.timezone)
         self.stopping = False
         self._scanned_at: dt.datetime | None = None
+        self._pruned_at: dt.datetime | None = None
 
     def _free(self, model: type[Notification] | type[NotificationDigest]) -> Any:
         return or_(model.claimed_by.is_(None), model.claimed_at < utcnow() - self.lease)
@@ -109,11 +114,12 @@ class MailWorker:
             await self.scan_actions(now)
             self._scanned_at = now
         await self._drop_unwanted()
+        await self._prune_now_and_then()
         # What the scan just recorded is due too (its rows carry the clock's time).
         due = max(now, utcnow())
         sent = await self._send_immediate(due)
         await self._open_digests(now)
-        return sent + await self._send_digests(due)
+        return sent + await self._send_digests(max(due, utcnow()))
 
     # Reminders ------------------------------------------------------------------------------
 
@@ -188,6 +194,29 @@ class MailWorker:
                     recipients = await focal_points(session, row.institution_id)
                     await add(session, f"action.{kind}", recipients, data)
             return len(rows)
+
+    async def _prune_now_and_then(self) -> None:
+        """Trim what was finished more than KEPT ago (idempotent: several workers may)."""
+        now = utcnow()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        before = now - KEPT
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                delete(Notification).where(
+                    Notification.status != NotificationStatus.pending,
+                    Notification.created_at < before,
+                )
+            )
+            gathering = exists().where(Notification.digest_id == NotificationDigest.id)
+            await session.execute(
+                delete(NotificationDigest).where(
+                    or_(NotificationDigest.sent_at.is_not(None), NotificationDigest.failed),
+                    NotificationDigest.created_at < before,
+                    ~gathering,
+                )
+            )
 
     # Immediate mails --------------------------------------------------------------------------
 

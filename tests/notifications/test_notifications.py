@@ -486,3 +486,25 @@ def test_an_unreadable_smtp_url_stops_the_settings() -> None:
     with pytest.raises(ValidationError, match=r"smtp://"):
         Settings(smtp_url=SecretStr("http://mail.example.org"))
     assert Settings(public_url="https://nmrf.example.org/").public_url == "https://nmrf.example.org"
+
+
+async def test_finished_notifications_are_trimmed_after_thirty_days(
+    app: FastAPI, client: AsyncClient, inbox: Inbox
+) -> None:
+    institution = await institution_id(app)
+    await person(app, institution=institution)
+    await assign(client, (await create_recommendation(client))["id"], institution)
+    assert await run(app, utcnow() + TOMORROW) == 1
+    await assign(client, (await create_recommendation(client))["id"], institution)  # waiting
+    long_ago = utcnow() - dt.timedelta(days=31)
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Notification)
+            .where(Notification.status == NotificationStatus.sent)
+            .values(created_at=long_ago)
+        )
+        await session.execute(update(NotificationDigest).values(created_at=long_ago))
+    await run(app)
+    [waiting] = await notifications(app)
+    assert waiting.status is NotificationStatus.pending, "what is owed stays, however old"
+    assert await _digests(app) == []
