@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # this one leaves room for the multipart framing around it.
         path_limits=[
             (
-                f"{API_PREFIX}/progress-updates/[^/]+/attachments",
+                f"({API_PREFIX})?/progress-updates/[^/]+/attachments",
                 settings.max_attachment_bytes + MULTIPART_ROOM,
             )
         ],

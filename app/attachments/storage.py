@@ -124,12 +124,16 @@ async def receive_upload(request: Request, settings: Settings) -> Received:
     out = None
     part: str | None = None  # "file", a field's name, or None for a part to skip
     value = bytearray()
+    parts = 0
     try:
         async for chunk in request.stream():
             parser.write(chunk)
             for event, data in events.queue:
                 if event == "headers":
                     part, value = _part_name(data, received), bytearray()
+                    parts += 1
+                    if parts > _MAX_FIELDS + 1:  # the file and its fields, named or not
+                        raise UnprocessableEntity.for_field("body", "too many parts", "too_many")
                     if part == "file":
                         received.temp = tmp_dir / f"{uuid.uuid4().hex}.part"
                         out = await asyncio.to_thread(received.temp.open, "wb")
@@ -155,8 +159,6 @@ async def receive_upload(request: Request, settings: Settings) -> Received:
                         raise UnprocessableEntity.for_field(f"body.{part}", "too long", "too_long")
                 elif event == "end" and part is not None and part != "file":
                     received.fields[part] = value.decode("utf-8", "replace")
-                    if len(received.fields) > _MAX_FIELDS:
-                        raise UnprocessableEntity.for_field("body", "too many fields", "too_many")
             events.queue.clear()
         parser.finalize()
         if out is None:

@@ -348,3 +348,23 @@ async def test_an_update_holds_at_most_the_configured_number_of_files(
     listed = await client.get(f"/progress-updates/{update['id']}/attachments")
     assert len(listed.json()["items"]) == 2
     assert len(_files_in(app)) == 2
+
+
+async def test_repeated_or_unnamed_parts_count_toward_the_cap(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    update = await _draft(client)
+    path = f"/progress-updates/{update['id']}/attachments"
+    boundary = "b0undary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n'] * 40
+    parts += [f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\n1\r\n"] * 40
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
+        f"text\r\n--{boundary}--\r\n"
+    )
+    sent = await client.post(
+        path, content="".join(parts).encode(),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )  # fmt: skip
+    assert_problem(sent, 422, "body")
+    assert _files_in(app) == []
