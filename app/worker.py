@@ -1,7 +1,8 @@
-"""The background worker: import jobs and webhook deliveries, in the API process (by default)
-or on its own (`rectrack worker`). Several may run at once: each job and each delivery is
-claimed in the database first. `stop()` (SIGTERM) lets what is in flight finish, at most one
-delivery's timeout, gives back what it claimed and has not started, and returns."""
+"""The background worker: import jobs, webhook deliveries and notification mails, in the API
+process (by default) or on its own (`rectrack worker`). Several may run at once: each job, each
+delivery, each mail and each digest is claimed in the database first. `stop()` (SIGTERM) lets
+what is in flight finish, at most one delivery's or mail's timeout, gives back what it claimed
+and has not started, and returns."""
 
 import asyncio
 import contextlib
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.imports.worker import ImportWorker
+from app.notifications.sending import MailWorker
 from app.webhooks.delivery import DeliveryWorker
 from app.webhooks.events import on_new_deliveries
 
@@ -26,6 +28,7 @@ class Worker:
     ) -> None:
         self.imports = ImportWorker(sessionmaker)
         self.deliveries = DeliveryWorker(sessionmaker, settings)
+        self.mails = MailWorker(sessionmaker, settings)
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
@@ -35,6 +38,7 @@ class Worker:
 
     def stop(self) -> None:
         self.deliveries.stopping = True
+        self.mails.stopping = True
         self._stop.set()
         self._wake.set()
 
@@ -48,14 +52,32 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
 
+    async def _mail_forever(self) -> None:
+        # A mail being sent when stop() is called is finished and recorded; nothing else is
+        # held (each mail is claimed just before it is sent).
+        while not self._stop.is_set():
+            try:
+                await self.mails.run_due()
+            except Exception:
+                logger.exception("the mail worker hit an error; carrying on")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self.poll_seconds)
+
     async def run(self) -> None:
         """Run until stop() is called."""
         unregister = on_new_deliveries(self.wake)
         imports = asyncio.create_task(self.imports.run_forever())
+        mails = None
+        if self.mails.server is None:
+            logger.info("RECTRACK_SMTP_URL is not set: no notification is mailed")
+        else:
+            mails = asyncio.create_task(self._mail_forever())
         try:
             await self._deliver_forever()
         finally:
             unregister()
+            if mails is not None:
+                await mails
             # An import stopped mid-way goes back to the queue and resumes after its last
             # committed batch (app/imports/worker.py).
             imports.cancel()
