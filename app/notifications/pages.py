@@ -1,10 +1,14 @@
 """/account's notification settings form: the service the API's PATCH
 /users/me/notifications uses (app/notifications/service.py)."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from app.auth.permissions import Permission
+from app.auth.principal import Principal
 from app.db import SessionDep
 from app.notifications import service
 from app.notifications.schemas import NotificationSettingsUpdate
@@ -12,15 +16,16 @@ from app.users.account_page import render_account
 from app.web.flash import flash
 from app.web.forms import form_values, validation_errors
 from app.web.i18n import N_, Message
-from app.web.sessions import CsrfDep, SignedInDep
+from app.web.sessions import CsrfDep, page_requires
 from app.web.templating import redirect
 
 router = APIRouter(include_in_schema=False)
+Owner = Annotated[Principal, page_requires(Permission.manage_own_notifications)]
 
 
 @router.post("/account/notifications")
 async def save_notification_settings(
-    request: Request, session: SessionDep, context: CsrfDep, principal: SignedInDep
+    request: Request, session: SessionDep, context: CsrfDep, principal: Owner
 ) -> Response:
     values = form_values(await request.form())
     try:

@@ -18,6 +18,7 @@ router = APIRouter(
     responses=problem_responses(400, 401, 403, 422),
 )
 SignedIn = Annotated[Principal, requires(Permission.read_account)]
+Owner = Annotated[Principal, requires(Permission.manage_own_notifications)]
 
 
 @router.get("", summary="Your notification settings")
@@ -33,6 +34,6 @@ async def get_notification_settings(
     "event at once, and the mails' language",
 )
 async def change_notification_settings(
-    session: SessionDep, principal: SignedIn, data: NotificationSettingsUpdate
+    session: SessionDep, principal: Owner, data: NotificationSettingsUpdate
 ) -> NotificationSettingsRead:
     return await service.change_settings(session, principal.user, data)

@@ -22,10 +22,11 @@ from app.imports import service as imports
 from app.models.base import utcnow
 from app.models.import_job import ImportJob
 from app.models.notification import Digest, Notification, NotificationDigest, NotificationStatus
-from app.models.user import Role, User
+from app.models.user import Role, TokenScope, User
 from app.notifications.sending import MailWorker, period
 from app.notifications.smtp import smtp_server as parse_smtp_url
-from tests.accounts import bearer, make_user
+from tests.accounts import bearer, make_api_token, make_user
+from tests.conftest import ClientFactory
 from tests.imports import uhri_files as uhri
 from tests.notifications.smtp import Inbox, smtp_server
 from tests.planning.factories import assign, days_from_today, institution_id, plan_action, report
@@ -140,6 +141,22 @@ async def test_bad_settings_are_refused_with_a_problem(app: FastAPI, body: Any) 
 async def test_settings_need_a_signed_in_caller(anonymous: AsyncClient) -> None:
     assert_problem(await anonymous.get("/users/me/notifications"), 401)
     assert_problem(await anonymous.patch("/users/me/notifications", json={}), 401)
+
+
+@pytest.mark.parametrize("scope", [TokenScope.read, TokenScope.write])
+async def test_an_api_token_may_read_the_settings_but_not_change_them(
+    app: FastAPI, make_client: ClientFactory, scope: TokenScope
+) -> None:
+    """A read-only token acts as a viewer, who may change their own settings; like a password,
+    they are changed signed in, not through a token that may have leaked."""
+    user = await make_user(app, Role.coordinator)
+    _, secret = await make_api_token(app, user, scope)
+    http = await make_client(headers={"Authorization": f"Bearer {secret}"})
+    assert (await http.get("/users/me/notifications")).status_code == 200
+    assert_problem(await http.patch("/users/me/notifications", json={"email": False}), 403)
+    signed_in = await make_client(headers=bearer(app, user))
+    changed = await signed_in.patch("/users/me/notifications", json={"email": False})
+    assert changed.status_code == 200, changed.text
 
 
 def test_the_smtp_url_says_how_to_connect() -> None:
