@@ -7,9 +7,11 @@ and has not started, and returns."""
 import asyncio
 import contextlib
 import logging
+import time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.attachments import storage
 from app.config import Settings
 from app.imports.worker import ImportWorker
 from app.notifications.sending import MailWorker
@@ -17,6 +19,7 @@ from app.webhooks.delivery import DeliveryWorker
 from app.webhooks.events import on_new_deliveries
 
 logger = logging.getLogger("rectrack.worker")
+SWEEP_EVERY_SECONDS = 3600
 
 
 class Worker:
@@ -30,6 +33,8 @@ class Worker:
         self.deliveries = DeliveryWorker(sessionmaker, settings)
         self.mails = MailWorker(sessionmaker, settings)
         self.poll_seconds = poll_seconds
+        self.settings = settings
+        self._swept_at: float | None = None
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
 
@@ -49,8 +54,23 @@ class Worker:
                 await self.deliveries.run_due()
             except Exception:
                 logger.exception("the webhook worker hit an error; carrying on")
+            await self._sweep_now_and_then()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def _sweep_now_and_then(self) -> None:
+        """Leftovers of crashed uploads in the evidence store, once an hour."""
+        now = time.monotonic()
+        if self._swept_at is not None and now - self._swept_at < SWEEP_EVERY_SECONDS:
+            return
+        self._swept_at = now
+        try:
+            swept = await asyncio.to_thread(storage.sweep_leftovers, self.settings)
+        except OSError:
+            logger.exception("sweeping the evidence store failed; carrying on")
+            return
+        if swept:
+            logger.info("evidence store: %s leftovers of interrupted uploads swept", swept)
 
     async def _mail_forever(self) -> None:
         # A mail being sent when stop() is called is finished and recorded; nothing else is

@@ -247,3 +247,26 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except FileNotFoundError:
         return 0.0
+
+
+def sweep_leftovers(settings: Settings, older_than_seconds: float = _MARKER_SECONDS) -> int:
+    """What a crashed process left in the store, a day later: partial uploads and stale
+    markers go; a file moved aside for removal and never finished is put back (a row may still
+    use it: an unused file costs disk, a missing one loses evidence). Answers how many."""
+    store = storage_dir(settings)
+    cutoff = time.time() - older_than_seconds
+    swept = 0
+    stale = [*store.glob("tmp/*.part"), *store.glob(f"sha256/*/*{_UPLOADING}")]
+    for path in stale:
+        if _mtime(path) and _mtime(path) < cutoff:
+            path.unlink(missing_ok=True)
+            swept += 1
+    for aside in store.glob("sha256/*/*.removing"):
+        if _mtime(aside) and _mtime(aside) < cutoff:
+            target = aside.with_name(aside.name.split(".", 1)[0])
+            if target.exists():
+                aside.unlink(missing_ok=True)
+            else:
+                os.replace(aside, target)
+            swept += 1
+    return swept

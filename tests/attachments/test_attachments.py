@@ -4,6 +4,8 @@ streaming, one copy per content, and what the public may download."""
 import asyncio
 import hashlib
 import io
+import os
+import time
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
@@ -409,3 +411,28 @@ async def test_a_row_committed_just_before_the_removal_keeps_its_file(
     assert deleted.status_code == 204
     assert blob_path(settings, first["sha256"]).read_bytes() == PDF
     assert [p.name for p in _files_in(app)] == [first["sha256"]]
+
+
+async def test_what_a_crash_left_in_the_store_is_swept_a_day_later(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    settings = app.state.settings
+    kept = (await _upload(client, (await _draft(client))["id"], PDF)).json()
+    target = blob_path(settings, kept["sha256"])
+    partial = storage_dir(settings) / "tmp" / "cut-off.part"
+    partial.write_bytes(b"%PDF-1.4 half")
+    marker = target.with_name(f"{target.name}.dead{'.uploading'}")
+    marker.touch()
+    aside = target.with_name(f"{target.name}.dead.removing")
+    os.replace(target, aside)  # a removal that crashed before it was finished
+    fresh = storage_dir(settings) / "tmp" / "arriving.part"
+    fresh.write_bytes(b"%PDF-1.4 still arriving")
+    day_ago = time.time() - 25 * 3600
+    for path in (partial, marker, aside):
+        os.utime(path, (day_ago, day_ago))
+    assert storage.sweep_leftovers(settings) == 3
+    assert not partial.exists()
+    assert not marker.exists()
+    assert target.read_bytes() == PDF  # put back: a row uses it
+    assert fresh.exists()  # an upload of today is not touched
+    assert (await client.get(f"/attachments/{kept['id']}")).content == PDF
