@@ -1,7 +1,7 @@
 """The near-duplicate index (similarity_band, similarity_signature) and duplicate_link
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0017
 Create Date: 2026-11-30 00:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
