@@ -43,6 +43,7 @@ from app.recommendations.router import router as recommendations_router
 from app.reference.router import router as reference_router
 from app.reports.router import router as reports_router
 from app.secret_key import with_secret_key
+from app.suggestions.router import router as suggestions_router
 from app.two_factor.router import router as two_factor_router
 from app.users.router import router as users_router
 from app.web.workspace import install_workspace
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         reference_router,
         recommendations_router,
+        suggestions_router,
         institutions_router,
         users_router,
         two_factor_router,

@@ -12,7 +12,9 @@ import argparse
 import json
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from app.suggestions import vectors
 from app.suggestions.seeds import target_titles
@@ -20,7 +22,10 @@ from app.suggestions.seeds import target_titles
 LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
 
 
-def load(folder: Path, lang: str) -> list[tuple[str, set[str], set[int]]]:
+Record = tuple[str, set[str], set[int]]
+
+
+def load(folder: Path, lang: str) -> list[Record]:
     """(text, target codes, goals) per record, the tags read by code as the importer does."""
     records = json.loads((folder / f"export-full-{lang}.json").read_text("utf-8"))
     out = []
@@ -38,7 +43,7 @@ def load(folder: Path, lang: str) -> list[tuple[str, set[str], set[int]]]:
     return out
 
 
-def _recall(ranked: list, truth: set, k: int = 3) -> float:
+def _recall(ranked: Sequence[object], truth: set[Any], k: int = 3) -> float:
     return len(set(ranked[:k]) & truth) / len(truth)
 
 
@@ -49,7 +54,9 @@ def _goals_of(ranked_targets: list[str]) -> list[int]:
     return list(seen)
 
 
-def evaluate(records, titles, lang: str, folds: int) -> dict[str, float]:
+def evaluate(
+    records: list[Record], titles: dict[str, dict[str, str]], lang: str, folds: int
+) -> dict[str, float]:
     target_goal = {code: int(code.split(".")[0]) for code in titles}
     order = list(range(len(records)))
     random.Random(20).shuffle(order)
@@ -60,9 +67,7 @@ def evaluate(records, titles, lang: str, folds: int) -> dict[str, float]:
     for fold in range(folds):
         test = set(order[fold::folds])
         train = [records[i] for i in order if i not in test]
-        documents = [
-            (text, targets | {f"g{g}" for g in goals}) for text, targets, goals in train
-        ]
+        documents = [(text, targets | {f"g{g}" for g in goals}) for text, targets, goals in train]
         texts = {code: by_lang.get(lang, "") for code, by_lang in titles.items()}
         model = vectors.build(documents, texts, target_goal)[0]
         goal_counts: dict[int, int] = {}

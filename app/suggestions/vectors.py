@@ -99,10 +99,10 @@ def prune(indices: Ints, values: Floats, keep: int = CENTROID_FEATURES) -> Spars
     return Sparse(indices.astype(np.int32), values.astype(np.float32))
 
 
-def add_sparse(a: Sparse, b: Sparse, scale: float = 1.0) -> Sparse:
-    """a + scale·b, pruned to the centroid size."""
-    ids = np.concatenate([a.indices, b.indices])
-    vals = np.concatenate([a.values, b.values * np.float32(scale)])
+def sum_pruned(parts: Sequence[Sparse]) -> Sparse:
+    """The sum of sparse vectors, pruned to the centroid size: one pass however many."""
+    ids = np.concatenate([p.indices for p in parts])
+    vals = np.concatenate([p.values for p in parts])
     unique, inverse = np.unique(ids, return_inverse=True)
     summed = np.zeros(len(unique), np.float32)
     np.add.at(summed, inverse, vals)
@@ -203,12 +203,7 @@ def build(
             buffers.setdefault(key, []).append(vector)
             counts[key] = counts.get(key, 0) + 1
     for key, vectors in buffers.items():
-        ids = np.concatenate([v.indices for v in vectors])
-        vals = np.concatenate([v.values for v in vectors])
-        unique, inverse = np.unique(ids, return_inverse=True)
-        summed = np.zeros(len(unique), np.float32)
-        np.add.at(summed, inverse, vals)
-        sums[key] = prune(unique.astype(np.int32), summed)
+        sums[key] = sum_pruned(vectors)
     texts = {code: weigh(text, idf) for code, text in target_texts.items() if text}
     return model_from(idf, sums, texts, target_goal), sums, texts, counts, len(parsed)
 
