@@ -86,36 +86,37 @@ def _row(lang: str, kind: str, code: str, documents: int, vector: Sparse) -> Sdg
 
 
 async def rebuild(session: AsyncSession) -> dict[str, int]:
-    """Build every language's model from the database: two passes over the tagged corpus (one
-    for document frequencies, one for the centroid sums), one language at a time so that memory
-    holds one language's sums only. Returns the recommendations used per language."""
+    """Build every language's model from the database: one pass over the tagged corpus for
+    every language's document frequencies, then one per language present for its centroid sums,
+    so that memory holds one language's sums only. Returns the recommendations used per
+    language."""
     titles: dict[str, dict[str, str]] = dict(
         (await session.execute(select(SdgTarget.code, SdgTarget.title))).all()
     )
     await session.execute(delete(SdgSuggestExemplar))
     await session.execute(delete(SdgSuggestVector))
-    used: dict[str, int] = {}
+    frequencies = {lang: np.zeros(vectors.DIMENSION, np.int32) for lang in LANGUAGES}
+    used = dict.fromkeys(LANGUAGES, 0)
+    async for batch in tagged(session):
+        for lang, frequency in frequencies.items():
+            texts = [rec.text[lang] for rec in batch if rec.text.get(lang)]
+            if texts:
+                frequency += np.bincount(
+                    vectors.features_batch(texts)[1], minlength=vectors.DIMENSION
+                ).astype(np.int32)
+                used[lang] += len(texts)
     for lang in LANGUAGES:
-        frequency = np.zeros(vectors.DIMENSION, np.int64)
-        documents = 0
-        async for batch in tagged(session):
-            for rec in batch:
-                text = rec.text.get(lang)
-                if text:
-                    ids, _ = vectors.features(text)
-                    frequency[ids] += 1
-                    documents += 1
-        idf = vectors.idf_from(frequency, documents)
-        del frequency
+        documents = used[lang]
+        idf = vectors.idf_from(frequencies.pop(lang).astype(np.int64), documents)
+        if not documents:
+            continue
         sums: dict[str, np.ndarray] = {}
         counts: dict[str, int] = {}
         exemplars: dict[str, list[tuple[uuid.UUID, Sparse]]] = {}
         async for batch in tagged(session):
-            for rec in batch:
-                text = rec.text.get(lang)
-                if not text:
-                    continue
-                vector = vectors.weigh(text, idf)
+            having = [rec for rec in batch if rec.text.get(lang)]
+            weighed = vectors.weigh_batch([rec.text[lang] for rec in having], idf)
+            for rec, vector in zip(having, weighed, strict=True):
                 for key in rec.keys:
                     if key not in sums:
                         sums[key] = np.zeros(vectors.DIMENSION, np.float32)
@@ -153,8 +154,7 @@ async def rebuild(session: AsyncSession) -> dict[str, int]:
                 )  # fmt: skip
         await session.flush()
         session.expunge_all()
-        used[lang] = documents
-    return used
+    return {lang: count for lang, count in used.items() if count}
 
 
 async def idf_for(session: AsyncSession, lang: str) -> tuple[vectors.Floats, int] | None:

@@ -6,6 +6,7 @@ process. Character n-grams (3 to 5) need no tokeniser and no model file, and ser
 Arabic as well as English.
 """
 
+import itertools
 import math
 import re
 import unicodedata
@@ -18,7 +19,7 @@ import numpy.typing as npt
 DIMENSION = 1 << 18
 NGRAM_SIZES = (3, 4, 5)
 # A centroid keeps its heaviest features only: the tail is noise and would make every row large.
-CENTROID_FEATURES = 3000
+CENTROID_FEATURES = 1000
 # How many of a target's recommendations are kept to name in `because`.
 EXEMPLARS = 12
 
@@ -42,23 +43,52 @@ def normalise(text: str) -> str:
     return " " + " ".join(_NOT_WORD.sub(" ", text).split()) + " "
 
 
+def features_batch(texts: Sequence[str]) -> tuple[Ints, Ints, Floats]:
+    """(document index, feature id, 1 + log tf) of many texts at once, sorted by document then
+    feature: one set of numpy operations for the whole batch, not one per text."""
+    normalised = [normalise(text) for text in texts]
+    lengths = np.array([len(text) for text in normalised], dtype=np.int64)
+    points = np.frombuffer("".join(normalised).encode("utf-32-le"), dtype=np.uint32)
+    points = points.astype(np.uint64)
+    owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    docs, hashes = [], []
+    for n in NGRAM_SIZES:
+        count = len(points) - n + 1
+        if count <= 0:
+            continue
+        h = np.full(count, np.uint64(n), dtype=np.uint64)
+        for k in range(n):
+            h = (h * np.uint64(1_000_003)) ^ points[k : k + count]
+        # An n-gram belongs to one text: none spans the joint between two.
+        inside = owner[:count] == owner[n - 1 : n - 1 + count]
+        docs.append(owner[:count][inside])
+        hashes.append(h[inside])
+    if not hashes:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32)
+    ids = ((np.concatenate(hashes) * _MIX) >> np.uint64(40)).astype(np.int64) & (DIMENSION - 1)
+    unique, counts = np.unique(np.concatenate(docs) * DIMENSION + ids, return_counts=True)
+    return (
+        (unique // DIMENSION).astype(np.int32),
+        (unique % DIMENSION).astype(np.int32),
+        (1.0 + np.log(counts)).astype(np.float32),
+    )
+
+
 def features(text: str) -> tuple[Ints, Floats]:
     """Sorted feature ids and sublinear term frequencies (1 + log tf) of one text."""
-    points = np.frombuffer(normalise(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    hashes = []
-    for n in NGRAM_SIZES:
-        if len(points) < n:
-            continue
-        h = np.full(len(points) - n + 1, np.uint64(n), dtype=np.uint64)
-        for k in range(n):
-            h = (h * np.uint64(1_000_003)) ^ points[k : len(points) - n + 1 + k]
-        hashes.append(h)
-    if not hashes:
-        return np.zeros(0, np.int32), np.zeros(0, np.float32)
-    mixed = np.concatenate(hashes) * _MIX
-    ids = (mixed >> np.uint64(40)).astype(np.int64) & (DIMENSION - 1)
-    unique, counts = np.unique(ids, return_counts=True)
-    return unique.astype(np.int32), (1.0 + np.log(counts)).astype(np.float32)
+    _, ids, tf = features_batch([text])
+    return ids, tf
+
+
+def weigh_batch(texts: Sequence[str], idf: Floats) -> list["Sparse"]:
+    """The L2-normalised TF-IDF vectors of many texts."""
+    docs, ids, tf = features_batch(texts)
+    values = tf * idf[ids]
+    norms = np.sqrt(np.bincount(docs, weights=values * values, minlength=len(texts)))
+    norms[norms == 0] = 1.0
+    values = (values / norms[docs]).astype(np.float32)
+    bounds = np.searchsorted(docs, np.arange(len(texts) + 1))
+    return [Sparse(ids[a:b], values[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def idf_from(document_frequency: npt.NDArray[np.int64], documents: int) -> Floats:
