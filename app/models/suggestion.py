@@ -7,7 +7,7 @@ texts, a few exemplars per target) and is read per request, so `serve --workers 
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -25,6 +25,21 @@ class SdgSuggestVector(Base):
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     # Recommendations summed into it (for "idf", the language's corpus size).
     documents: Mapped[int] = mapped_column(Integer)
+    indices: Mapped[bytes] = mapped_column(LargeBinary)
+    weights: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SdgSuggestPacked(Base):
+    """One language's centroids of one kind, normalised and stacked (CSR): what a request reads,
+    in one row, instead of a row per target. Written from sdg_suggest_vector after every
+    rebuild and every addition."""
+
+    __tablename__ = "sdg_suggest_packed"
+
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    codes: Mapped[list[str]] = mapped_column(JSON)
+    indptr: Mapped[bytes] = mapped_column(LargeBinary)
     indices: Mapped[bytes] = mapped_column(LargeBinary)
     weights: Mapped[bytes] = mapped_column(LargeBinary)
 

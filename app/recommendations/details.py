@@ -88,7 +88,7 @@ async def detail_values(
     # Suggestions are the coordinators' to decide: only they see them (and pay for them).
     suggested = []
     if can_edit and not rec.archived:
-        loaded = await service.get_recommendation(session, rec_id)
+        loaded = await suggestions.recommendation_for_suggestions(session, rec_id)
         if loaded is not None:
             suggested = (await suggestions.suggest(session, loaded)).sdg_targets
     mine = principal.institution_id if principal is not None else None

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.i18n import LANGUAGES
 from app.models.recommendation import Recommendation, RecommendationSdgGoal, RecommendationSdgTarget
 from app.models.sdg import SdgTarget
-from app.models.suggestion import SdgSuggestExemplar, SdgSuggestVector
+from app.models.suggestion import SdgSuggestExemplar, SdgSuggestPacked, SdgSuggestVector
 from app.suggestions import vectors
 from app.suggestions.vectors import Sparse
 
@@ -25,10 +25,6 @@ class Tagged:
     id: uuid.UUID
     text: dict[str, str]
     keys: set[str]  # target codes and "g<goal>" for every goal it serves
-
-
-async def target_goals(session: AsyncSession) -> dict[str, int]:
-    return dict((await session.execute(select(SdgTarget.code, SdgTarget.goal_number))).all())
 
 
 async def _tags(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
@@ -94,6 +90,7 @@ async def rebuild(session: AsyncSession) -> dict[str, int]:
         (await session.execute(select(SdgTarget.code, SdgTarget.title))).all()
     )
     await session.execute(delete(SdgSuggestExemplar))
+    await session.execute(delete(SdgSuggestPacked))
     await session.execute(delete(SdgSuggestVector))
     frequencies = {lang: np.zeros(vectors.DIMENSION, np.int32) for lang in LANGUAGES}
     used = dict.fromkeys(LANGUAGES, 0)
@@ -153,6 +150,7 @@ async def rebuild(session: AsyncSession) -> dict[str, int]:
                     )
                 )  # fmt: skip
         await session.flush()
+        await pack(session, lang)
         session.expunge_all()
     return {lang: count for lang, count in used.items() if count}
 
@@ -213,6 +211,8 @@ async def add(session: AsyncSession, ids: Iterable[uuid.UUID]) -> int:
                             new_exemplars.append((lang, key, rec.id, vector))
         await _merge(session, pending)
         await _add_exemplars(session, new_exemplars)
+        for lang in {lang for lang, _, _ in pending}:
+            await pack(session, lang)
     return added
 
 
@@ -268,25 +268,67 @@ async def _add_exemplars(
     await session.flush()
 
 
-async def model(
-    session: AsyncSession, lang: str, target_goal: dict[str, int]
-) -> vectors.LanguageModel | None:
-    idf = await idf_for(session, lang)
-    if idf is None:
-        return None
+async def pack(session: AsyncSession, lang: str) -> None:
+    """Stack one language's vectors per kind into the rows a request reads."""
     rows = await session.execute(
         select(
             SdgSuggestVector.kind,
             SdgSuggestVector.code,
             SdgSuggestVector.indices,
             SdgSuggestVector.weights,
-        ).where(SdgSuggestVector.lang == lang, SdgSuggestVector.kind != "idf")
+        )
+        .where(SdgSuggestVector.lang == lang, SdgSuggestVector.kind != "idf")
+        .order_by(SdgSuggestVector.kind, SdgSuggestVector.code)
     )
-    sums: dict[str, Sparse] = {}
-    texts: dict[str, Sparse] = {}
+    by_kind: dict[str, list[tuple[str, Sparse]]] = {"target": [], "goal": [], "text": []}
     for kind, code, indices, weights in rows.all():
-        (texts if kind == "text" else sums)[code] = vectors.from_bytes(indices, weights)
-    return vectors.model_from(idf[0], sums, texts, target_goal)
+        by_kind[kind].append((code, vectors.from_bytes(indices, weights)))
+    await session.execute(delete(SdgSuggestPacked).where(SdgSuggestPacked.lang == lang))
+    for kind, items in by_kind.items():
+        stacked = vectors.Centroids.stack(items)
+        session.add(
+            SdgSuggestPacked(
+                lang=lang,
+                kind=kind,
+                codes=stacked.codes,
+                indptr=stacked.indptr.astype("<i8").tobytes(),
+                indices=stacked.indices.astype("<i4").tobytes(),
+                weights=stacked.values.astype("<f4").tobytes(),
+            )
+        )
+    await session.flush()
+
+
+async def model(session: AsyncSession, lang: str) -> vectors.LanguageModel | None:
+    """One language's model: four rows (the IDF and three packed kinds), no per-target work."""
+    idf = await idf_for(session, lang)
+    if idf is None:
+        return None
+    rows = await session.execute(
+        select(
+            SdgSuggestPacked.kind,
+            SdgSuggestPacked.codes,
+            SdgSuggestPacked.indptr,
+            SdgSuggestPacked.indices,
+            SdgSuggestPacked.weights,
+        ).where(SdgSuggestPacked.lang == lang)
+    )
+    kinds = {
+        kind: vectors.Centroids(
+            list(codes),
+            np.frombuffer(indptr, "<i8"),
+            np.frombuffer(indices, "<i4"),
+            np.frombuffer(weights, "<f4"),
+        )
+        for kind, codes, indptr, indices, weights in rows.all()
+    }
+    empty = vectors.Centroids.stack([])
+    return vectors.LanguageModel(
+        idf=idf[0],
+        targets=kinds.get("target", empty),
+        goals=kinds.get("goal", empty),
+        texts=kinds.get("text", empty),
+    )
 
 
 async def nearest_exemplars(

@@ -1,5 +1,6 @@
 """SDG suggestions for a recommendation (DESIGN §12)."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
@@ -8,7 +9,7 @@ from app.auth.dependencies import requires
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import NotFound, problem_responses
 from app.etag import etag_for
 from app.i18n import LanguageDep
 from app.recommendations.dependencies import RecommendationDep
@@ -28,7 +29,10 @@ TargetCodePath = Annotated[str, Path(max_length=8, examples=["16.2"])]
     summary="SDG targets this recommendation likely serves and is not tagged with, best first",
     responses=problem_responses(404),
 )
-async def suggestions(session: SessionDep, rec: RecommendationDep) -> Suggestions:
+async def suggestions(session: SessionDep, recommendation_id: uuid.UUID) -> Suggestions:
+    rec = await service.recommendation_for_suggestions(session, recommendation_id)
+    if rec is None:
+        raise NotFound(f"There is no recommendation {recommendation_id}.")
     return await service.suggest(session, rec)
 
 

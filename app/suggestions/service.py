@@ -1,7 +1,10 @@
 """SDG target suggestions for one recommendation, and accepting or rejecting them (DESIGN §12)."""
 
+import uuid
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.audit.service import record_event
 from app.auth.principal import Principal
@@ -22,6 +25,18 @@ LIMIT = 5
 MIN_SCORE = 0.05
 # The target's own words are named in `because` from this similarity on.
 TEXT_REASON = 0.15
+
+
+async def recommendation_for_suggestions(
+    session: AsyncSession, recommendation_id: uuid.UUID
+) -> Recommendation | None:
+    """The recommendation with its target tags only: all that suggesting needs."""
+    stmt = (
+        select(Recommendation)
+        .where(Recommendation.id == recommendation_id)
+        .options(selectinload(Recommendation.sdg_target_links))
+    )
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def rejected_codes(session: AsyncSession, rec: Recommendation) -> set[str]:
@@ -46,8 +61,7 @@ async def suggest(session: AsyncSession, rec: Recommendation, limit: int = LIMIT
     lang = await _language(session, rec)
     if lang is None:
         return Suggestions(sdg_targets=[])
-    target_goal = await index.target_goals(session)
-    model = await index.model(session, lang, target_goal)
+    model = await index.model(session, lang)
     if model is None:
         return Suggestions(sdg_targets=[])
     text = rec.text[lang]
@@ -55,7 +69,7 @@ async def suggest(session: AsyncSession, rec: Recommendation, limit: int = LIMIT
     best = [
         (code, score)
         for code, score in vectors.ranked(model.score(text))
-        if code not in skip and code in target_goal and score >= MIN_SCORE
+        if code not in skip and score >= MIN_SCORE
     ][:limit]
     if not best:
         return Suggestions(sdg_targets=[], lang=lang)
@@ -91,7 +105,10 @@ async def suggest(session: AsyncSession, rec: Recommendation, limit: int = LIMIT
             )  # fmt: skip
         suggestions.append(
             TargetSuggestion(
-                code=code, goal=target_goal[code], score=round(min(score, 1.0), 4), because=because
+                code=code,
+                goal=vectors.goal_of(code),
+                score=round(min(score, 1.0), 4),
+                because=because,
             )
         )
     return Suggestions(sdg_targets=suggestions, lang=lang)

@@ -11,7 +11,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -139,6 +139,16 @@ def sum_pruned(parts: Sequence[Sparse]) -> Sparse:
     return prune(unique.astype(np.int32), summed)
 
 
+def densify(query: Sparse) -> Floats:
+    dense = np.zeros(DIMENSION, np.float32)
+    dense[query.indices] = query.values
+    return dense
+
+
+def goal_of(code: str) -> int:
+    return int(code.split(".", 1)[0])
+
+
 @dataclass
 class Centroids:
     """Normalised sparse vectors, one per code, stacked so that scoring is one pass."""
@@ -158,11 +168,11 @@ class Centroids:
         values = np.concatenate([v.values for v in vectors]) if vectors else np.zeros(0, np.float32)
         return cls(codes, indptr, indices.astype(np.int32), values.astype(np.float32))
 
-    def cosines(self, query: Sparse) -> dict[str, float]:
+    def cosines(self, query: Sparse, dense: Floats | None = None) -> dict[str, float]:
         if not self.codes or not len(query.indices):
             return {}
-        dense = np.zeros(DIMENSION, np.float32)
-        dense[query.indices] = query.values
+        if dense is None:
+            dense = densify(query)
         products = self.values * dense[self.indices]
         sums = np.add.reduceat(np.concatenate([products, [0.0]]), self.indptr[:-1])
         # reduceat repeats the next value for an empty row: those rows score nothing.
@@ -179,18 +189,18 @@ class LanguageModel:
     targets: Centroids
     goals: Centroids
     texts: Centroids
-    target_goal: dict[str, int] = field(default_factory=dict)
 
     def score(self, text: str) -> dict[str, float]:
         """A score in [0, 1] for every target that anything points to."""
         query = weigh(text, self.idf)
-        by_target = self.targets.cosines(query)
-        by_goal = self.goals.cosines(query)
-        by_text = self.texts.cosines(query)
+        dense = densify(query)
+        by_target = self.targets.cosines(query, dense)
+        by_goal = self.goals.cosines(query, dense)
+        by_text = self.texts.cosines(query, dense)
         total = WEIGHT_TARGET + WEIGHT_GOAL + WEIGHT_TEXT
         scores: dict[str, float] = {}
         for code in set(by_target) | set(by_text):
-            goal = self.target_goal.get(code)
+            goal = goal_of(code)
             value = (
                 WEIGHT_TARGET * by_target.get(code, 0.0)
                 + WEIGHT_GOAL * by_goal.get(f"g{goal}", 0.0)
@@ -235,12 +245,10 @@ def build(
     for key, vectors in buffers.items():
         sums[key] = sum_pruned(vectors)
     texts = {code: weigh(text, idf) for code, text in target_texts.items() if text}
-    return model_from(idf, sums, texts, target_goal), sums, texts, counts, len(parsed)
+    return model_from(idf, sums, texts), sums, texts, counts, len(parsed)
 
 
-def model_from(
-    idf: Floats, sums: dict[str, Sparse], texts: dict[str, Sparse], target_goal: dict[str, int]
-) -> LanguageModel:
+def model_from(idf: Floats, sums: dict[str, Sparse], texts: dict[str, Sparse]) -> LanguageModel:
     targets = sorted((k, v) for k, v in sums.items() if not k.startswith("g"))
     goals = sorted((k, v) for k, v in sums.items() if k.startswith("g"))
     return LanguageModel(
@@ -248,7 +256,6 @@ def model_from(
         targets=Centroids.stack(targets),
         goals=Centroids.stack(goals),
         texts=Centroids.stack(sorted(texts.items())),
-        target_goal=target_goal,
     )
 
 

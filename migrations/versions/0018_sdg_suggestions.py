@@ -1,4 +1,4 @@
-"""SDG suggestions: the index (vectors and exemplars per language) and remembered rejections
+"""SDG suggestions: the index (vectors, packed centroids and exemplars per language) and remembered rejections
 
 Revision ID: 0018
 Revises: 0016
@@ -26,6 +26,16 @@ def upgrade() -> None:
         sa.Column("indices", sa.LargeBinary(), nullable=False),
         sa.Column("weights", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("lang", "kind", "code", name=op.f("pk_sdg_suggest_vector")),
+    )
+    op.create_table(
+        "sdg_suggest_packed",
+        sa.Column("lang", sa.String(length=8), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("codes", sa.JSON(), nullable=False),
+        sa.Column("indptr", sa.LargeBinary(), nullable=False),
+        sa.Column("indices", sa.LargeBinary(), nullable=False),
+        sa.Column("weights", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("lang", "kind", name=op.f("pk_sdg_suggest_packed")),
     )
     op.create_table(
         "sdg_suggest_exemplar",
@@ -78,4 +88,5 @@ def downgrade() -> None:
         op.f("ix_sdg_suggest_exemplar_recommendation_id"), table_name="sdg_suggest_exemplar"
     )
     op.drop_table("sdg_suggest_exemplar")
+    op.drop_table("sdg_suggest_packed")
     op.drop_table("sdg_suggest_vector")
