@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # data directory (the SQLite file's directory, else the working directory).
     storage_dir: Path | None = None
     max_attachment_bytes: int = 25 * 1024**2
+    # Files one progress update may carry: with the size limit, what one update can hold.
+    max_attachments_per_update: int = Field(default=20, ge=1)
     # Webhooks (docs/webhooks.md): URLs whose addresses are loopback, private or link-local
     # are refused unless this is true (a test receiver on 127.0.0.1, a closed network).
     webhook_allow_private: bool = False
@@ -89,6 +91,8 @@ class Settings(BaseSettings):
     webhook_lease_seconds: float = 60
     # Deliveries a worker sends at once.
     webhook_concurrency: int = 8
+    # Finished deliveries, their attempts and their events are kept this many days.
+    webhook_log_days: int = Field(default=30, ge=1)
     # Run queued imports and webhook deliveries inside the API process. With several API
     # processes, leave it on in all of them (claiming is safe) or turn it off and run
     # `rectrack worker` instead.

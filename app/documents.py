@@ -2,10 +2,13 @@
 holds a worker thread and memory for seconds, so a burst of them could starve everything else.
 When every slot is taken the request is answered 503 with Retry-After at once, never queued."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from app.errors import ServiceUnavailable
 
@@ -29,13 +32,30 @@ class DocumentSlots:
     def give_back(self) -> None:
         self.busy -= 1
 
-    async def held_while(self, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        """`stream`, giving the slot (taken before) back when it ends, fails or is dropped."""
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """A slot for a document made before the response (a workbook, a report)."""
+        self.take()
         try:
-            async for chunk in stream:
-                yield chunk
+            yield
         finally:
             self.give_back()
+
+
+class SlotHoldingResponse(StreamingResponse):
+    """A streamed document that gives its slot (taken before) back when the response ends, in
+    whatever way: sent, failed, or dropped by the client before its first byte. (A generator's
+    own `finally` does not run when it was never started, so the response holds the slot.)"""
+
+    def __init__(self, content: Any, slots: DocumentSlots, **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.slots = slots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.slots.give_back()
 
 
 def document_slots(request: Request) -> DocumentSlots:

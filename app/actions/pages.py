@@ -17,7 +17,7 @@ from app.db import SessionDep
 from app.planning.pages import render_my_work
 from app.recommendations.details import answer_detail_form, render_detail
 from app.web.flash import flash
-from app.web.forms import attempt, check_version, form_values, sent_uuid
+from app.web.forms import attempt, check_version, form_values, page_uuid, sent_uuid
 from app.web.i18n import N_, Message
 from app.web.sessions import CsrfDep, page_requires
 from app.web.templating import redirect
@@ -71,3 +71,28 @@ async def change_status(
         return await render_detail(request, session, context, rec_id, outcome, failed=failed)
     flash(context, Message(N_("The action's status is saved.")))
     return redirect(request, f"/recommendations/{rec_id}" if rec_id else "/my-work")
+
+
+_EDITABLE = ("title", "description", "institution_id", "start_date", "due_date")
+
+
+@router.post("/actions/{action_id:uuid}")
+async def edit(
+    request: Request, session: SessionDep, context: CsrfDep, principal: Planner,
+    action: ActionDep,
+) -> Response:  # fmt: skip
+    """PATCH /api/v1/actions/{id} with If-Match, as a form on a recommendation's page: every
+    field but the status (its own form); an emptied field clears it."""
+    sent = form_values(await request.form())
+    rec_id = page_uuid(str(sent.get("recommendation_id", "")))
+
+    async def save() -> None:
+        check_version(sent.get("version"), action.version)
+        data = ActionUpdate.model_validate({name: sent.get(name) for name in _EDITABLE})
+        await service.update_action(session, action, data, principal)
+
+    outcome = await attempt(save)
+    return await answer_detail_form(
+        request, session, context, rec_id, outcome, failed=f"edit-action-{action.id}", sent=sent,
+        done=Message(N_("The action is saved.")),
+    )  # fmt: skip

@@ -11,13 +11,22 @@ from pydantic import ValidationError
 
 from app.api_tokens import service
 from app.api_tokens.schemas import ApiTokenCreate
+from app.auth import service as auth_service
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.db import SessionDep
 from app.errors import UnprocessableEntity
 from app.users.account_page import render_account
 from app.web.flash import flash
-from app.web.forms import DATE_FORMAT, FieldErrors, form_values, validation_errors
+from app.web.forms import (
+    DATE_FORMAT,
+    REQUIRED,
+    WRONG_PASSWORD,
+    FieldErrors,
+    form_values,
+    refusal,
+    validation_errors,
+)
 from app.web.i18n import N_, Message
 from app.web.sessions import CsrfDep, page_requires
 from app.web.templating import redirect, render
@@ -54,6 +63,19 @@ async def create_token(
         )  # fmt: skip
     except ValidationError as exc:
         errors = validation_errors(exc) | errors
+    password = str(values.get("token_password", ""))
+    if not password:
+        errors["token_password"] = REQUIRED
+    elif not errors:
+        # A token outlives the session: one stolen session must not be enough to make one.
+        refused = await auth_service.confirm_password(session, owner, password, context.settings)
+        if refused is not None:
+            # Counted as a failed sign-in and committed with the page, as for a password change.
+            answer = refusal(refused, "token_password", WRONG_PASSWORD)
+            return await render_account(
+                request, session, owner, errors=answer.errors, token_form=typed,
+                status_code=answer.status_code, headers=answer.headers,
+            )  # fmt: skip
     if not errors:
         try:
             token, secret = await service.create_token(session, data, owner)

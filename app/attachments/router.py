@@ -7,15 +7,15 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import FileResponse
 
 from app.attachments import service, storage
+from app.attachments.responses import etag_of, file_response
 from app.attachments.schemas import AttachmentRead
 from app.auth.before_body import CheckedBeforeBody
 from app.auth.dependencies import CurrentPrincipal, requires
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.db import SessionDep
-from app.errors import NotFound, UnprocessableEntity, problem_responses
+from app.errors import UnprocessableEntity, problem_responses
 from app.etag import check_if_match
-from app.models.attachment import Attachment
 from app.pagination import Page, PageParamsDep
 from app.progress_updates.dependencies import ProgressUpdateDep
 
@@ -48,11 +48,6 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-def etag_of(attachment: Attachment) -> str:
-    """A file never changes: its digest tags it."""
-    return f'"{attachment.sha256}"'
-
-
 @router.post(
     "/progress-updates/{update_id:uuid}/attachments",
     status_code=201,
@@ -64,8 +59,8 @@ async def upload_attachment(
     session: SessionDep, actor: Reporter, update: ProgressUpdateDep, request: Request,
     response: Response,
 ) -> AttachmentRead:  # fmt: skip
-    await service.may_attach(session, update, actor)
     settings = request.app.state.settings
+    await service.may_attach(session, update, actor, settings)
     received = await storage.receive_upload(request, settings)
     public = received.fields.get("public", "false").strip().lower()
     if public not in _TRUE | _FALSE:
@@ -106,16 +101,7 @@ async def download_attachment(
     session: SessionDep, principal: CurrentPrincipal, attachment_id: uuid.UUID, request: Request
 ) -> FileResponse:
     attachment = await service.get_visible(session, attachment_id, principal)
-    path = storage.blob_path(request.app.state.settings, attachment.sha256)
-    if not path.is_file():
-        raise NotFound(f"The file of attachment {attachment_id} is missing from the store.")
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
-        filename=attachment.filename,
-        content_disposition_type="attachment",
-        headers={"ETag": etag_of(attachment), "X-Content-Type-Options": "nosniff"},
-    )
+    return file_response(request.app.state.settings, attachment)
 
 
 @router.delete(

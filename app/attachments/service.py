@@ -42,12 +42,26 @@ def visible_to(principal: Principal | None) -> Any:
     return Attachment.public.is_(True) & Attachment.progress_update_id.in_(validated)
 
 
-async def may_attach(session: AsyncSession, update: ProgressUpdate, actor: Principal) -> None:
+async def may_attach(
+    session: AsyncSession, update: ProgressUpdate, actor: Principal, settings: Settings
+) -> None:
     """Checked before the body is read: whoever may edit the update, while it may be edited."""
     await require_reporter(session, update, actor)
     if update.state not in _EDITABLE:
         raise Conflict(
             f"Files are added to drafts and rejected updates, not to {update.state} ones."
+        )
+    await _check_room(session, update, settings.max_attachments_per_update)
+
+
+async def _check_room(session: AsyncSession, update: ProgressUpdate, most: int) -> None:
+    held = await session.scalar(
+        select(func.count()).where(Attachment.progress_update_id == update.id)
+    )
+    if (held or 0) >= most:
+        raise Conflict(
+            f"This update holds {held} files, the most one may "
+            "(RECTRACK_MAX_ATTACHMENTS_PER_UPDATE); delete one to attach another."
         )
 
 
@@ -67,13 +81,23 @@ async def add(
             f"The update became {update.state} while the file arrived; files are added to "
             "drafts and rejected updates only."
         )
+    try:  # counted again under the lock: two uploads at once may not pass the limit together
+        await _check_room(session, update, settings.max_attachments_per_update)
+    except Conflict:
+        received.discard()
+        raise
     kind = content_type(received.head, received.text)
     if kind is None:
         received.discard()
         raise UnsupportedMediaType(
             f"rectrack keeps {ACCEPTED} files; this file's content is none of those."
         )
-    await asyncio.to_thread(storage.keep, settings, received)
+    marker = await asyncio.to_thread(storage.keep, settings, received)
+    # Once this row is committed, or not, the content needs no marker to stay.
+    for done in ("after_commit", "after_soft_rollback"):
+        event.listen(
+            session.sync_session, done, lambda *_: storage.forget_marker(marker), once=True
+        )
     name = named_for(safe_filename(received.filename), kind)
     attachment = Attachment(
         id=uuid.uuid4(), progress_update_id=update.id, filename=name, content_type=kind,
@@ -134,3 +158,22 @@ async def list_for_update(
     if (visible := visible_to(principal)) is not None:
         stmt = stmt.where(visible)
     return await paginate(session, stmt, OLDEST_FIRST, params)
+
+
+async def files_of_updates(
+    session: AsyncSession, update_ids: list[uuid.UUID], principal: Principal | None
+) -> dict[uuid.UUID, list[Attachment]]:
+    """The files of several updates in one query (a page lists each update's), oldest first."""
+    if not update_ids:
+        return {}
+    stmt = (
+        select(Attachment)
+        .where(Attachment.progress_update_id.in_(update_ids))
+        .order_by(Attachment.created_at, Attachment.id)
+    )
+    if (visible := visible_to(principal)) is not None:
+        stmt = stmt.where(visible)
+    found: dict[uuid.UUID, list[Attachment]] = {}
+    for attachment in await session.scalars(stmt):
+        found.setdefault(attachment.progress_update_id, []).append(attachment)
+    return found

@@ -9,6 +9,7 @@ directory tree is atomic, so a reader sees either no file or the whole of it.
 import asyncio
 import hashlib
 import os
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,12 @@ from app.secret_key import data_dir
 
 # Written to disk in pieces of this size: memory stays flat whatever the file's size.
 _WRITE_CHUNK = 1024 * 1024
-# Form fields beside the file (`public`) are short.
+# Form fields beside the file (`public`, the workspace's CSRF token) are short and few.
 _MAX_FIELD_BYTES = 1024
+_MAX_FIELDS = 16
+# The marker of an upload whose row is not committed yet (see keep).
+_UPLOADING = ".uploading"
+_MARKER_SECONDS = 24 * 3600
 # The rest of the body is not read after a refusal: the connection cannot carry another request.
 _CLOSE = {"Connection": "close"}
 
@@ -150,6 +155,8 @@ async def receive_upload(request: Request, settings: Settings) -> Received:
                         raise UnprocessableEntity.for_field(f"body.{part}", "too long", "too_long")
                 elif event == "end" and part is not None and part != "file":
                     received.fields[part] = value.decode("utf-8", "replace")
+                    if len(received.fields) > _MAX_FIELDS:
+                        raise UnprocessableEntity.for_field("body", "too many fields", "too_many")
             events.queue.clear()
         parser.finalize()
         if out is None:
@@ -184,18 +191,51 @@ def _part_name(headers: dict[bytes, bytes], received: Received) -> str | None:
 
 
 def keep(settings: Settings, received: Received) -> Path:
-    """Move a complete upload to its digest's name; the same content already there is kept."""
+    """Move a complete upload to its digest's name; the same content already there is kept.
+
+    Answers the upload's marker: a file beside it that says "a row for this content is on its
+    way". It is made before the file is looked for, and the caller deletes it once the row is
+    committed or rolled back (forget_marker); until then, remove_if_unused leaves the content
+    where it is."""
     assert received.temp is not None
     assert received.digest
     target = blob_path(settings, received.digest)
     target.parent.mkdir(parents=True, exist_ok=True)
+    marker = target.with_name(f"{target.name}.{uuid.uuid4().hex}{_UPLOADING}")
+    marker.touch()
     if target.exists():
         received.discard()
     else:
         os.replace(received.temp, target)
         received.temp = None
-    return target
+    return marker
+
+
+def forget_marker(marker: Path) -> None:
+    marker.unlink(missing_ok=True)
 
 
 def remove_if_unused(settings: Settings, digest: str) -> None:
-    blob_path(settings, digest).unlink(missing_ok=True)
+    """Remove a file whose last row was deleted (called after that commit). It is first moved
+    aside, atomically: an upload of the same content that looks after this finds no file and
+    places its own copy; one that looked before left its marker first, and the file is put
+    back. (A marker a crashed process left keeps the file for a day, no longer.)"""
+    target = blob_path(settings, digest)
+    aside = target.with_name(f"{target.name}.{uuid.uuid4().hex}.removing")
+    try:
+        os.rename(target, aside)
+    except FileNotFoundError:
+        return
+    recent = time.time() - _MARKER_SECONDS
+    pending = [m for m in target.parent.glob(f"{target.name}.*{_UPLOADING}") if _mtime(m) > recent]
+    if pending:
+        os.replace(aside, target)  # (a copy placed meanwhile holds the same bytes)
+    else:
+        aside.unlink()
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0

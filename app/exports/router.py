@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from app.actions.dependencies import ActionFiltersDep
 from app.auth.dependencies import CurrentPrincipal
 from app.clock import today
-from app.documents import document_slots
+from app.documents import SlotHoldingResponse, document_slots
 from app.errors import problem_responses
 from app.exports import service
 from app.exports.formats import MEDIA_TYPES, Column, ExportFormat, export_stream, file_name
@@ -45,21 +45,18 @@ def _download(
 ) -> StreamingResponse:
     name = file_name(stem, fmt, today())
     stream = export_stream(fmt, sheet, columns, batches)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        # An export can hold what only signed-in readers see: never kept by a shared cache.
+        "Cache-Control": "no-store",
+    }
     if fmt == "xlsx":
         # XLSX is built whole in a worker thread before a byte goes out: bounded per process
         # (CSV and NDJSON stream row by row and hold little).
         slots = document_slots(request)
         slots.take()
-        stream = slots.held_while(stream)
-    return StreamingResponse(
-        stream,
-        media_type=MEDIA_TYPES[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            # An export can hold what only signed-in readers see: never kept by a shared cache.
-            "Cache-Control": "no-store",
-        },
-    )
+        return SlotHoldingResponse(stream, slots, media_type=MEDIA_TYPES[fmt], headers=headers)
+    return StreamingResponse(stream, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
 @router.get(

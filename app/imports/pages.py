@@ -3,18 +3,16 @@
 decided before a byte of the file is read, as for POST /api/v1/imports."""
 
 import uuid
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
 from starlette.datastructures import UploadFile
 
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.db import SessionDep
-from app.errors import AppError, NotFound, UnprocessableEntity
+from app.errors import NotFound, UnprocessableEntity
 from app.imports import service
 from app.imports.uploads import queue_upload
 from app.models.import_job import ImportJob, JobStatus
@@ -25,6 +23,7 @@ from app.web.i18n import N_, Message, as_language, page_language
 from app.web.records import keyset_page
 from app.web.sessions import CsrfDep, page_requires
 from app.web.templating import NavItem, redirect, render
+from app.web.uploads import RefusedBeforeBody
 
 router = APIRouter(include_in_schema=False)
 NAVIGATION = (NavItem("/imports", N_("Imports"), permission=Permission.run_imports),)
@@ -35,24 +34,6 @@ _NOT_A_UHRI_FILE = Message(
     N_("This file is neither a UHRI export (JSON or Excel) nor a CSV in rectrack's template.")
 )
 _UNKNOWN_COUNTRY = Message(N_("This choice does not exist, or no longer exists."))
-
-
-class RefusedBeforeBody(APIRoute):
-    """The upload's route: its dependencies (session, role) run before the body is read, since
-    the handler reads the form itself; a refusal closes the connection so that the rest of the
-    file is never read."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def closing(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except AppError as refused:
-                refused.headers = {**(refused.headers or {}), "Connection": "close"}
-                raise
-
-        return closing
 
 
 async def _job(session: SessionDep, job_id: uuid.UUID) -> ImportJob:

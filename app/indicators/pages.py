@@ -12,9 +12,9 @@ from app.auth.principal import Principal
 from app.db import SessionDep
 from app.indicators import service
 from app.indicators.dependencies import IndicatorDep
-from app.indicators.schemas import IndicatorCreate, MeasurementCreate
+from app.indicators.schemas import IndicatorCreate, IndicatorUpdate, MeasurementCreate
 from app.recommendations.details import answer_detail_form
-from app.web.forms import FieldErrors, Outcome, attempt, form_values, page_uuid
+from app.web.forms import FieldErrors, Outcome, attempt, check_version, form_values, page_uuid
 from app.web.i18n import N_, Message
 from app.web.sessions import CsrfDep, page_requires
 
@@ -79,4 +79,33 @@ async def measure(
     return await answer_detail_form(
         request, session, context, rec_id, outcome, failed=f"measure-{indicator.id}", sent=sent,
         done=Message(N_("The measurement is recorded.")),
+    )  # fmt: skip
+
+
+_EDITABLE = ("name", "unit", "baseline", "target", "target_date", "sdg_indicator")
+
+
+@router.post("/indicators/{indicator_id:uuid}")
+async def edit(
+    request: Request, session: SessionDep, context: CsrfDep, principal: Planner,
+    indicator: IndicatorDep,
+) -> Response:  # fmt: skip
+    """PATCH /api/v1/indicators/{id} with If-Match, as a form on a recommendation's page; an
+    emptied field clears it."""
+    sent = form_values(await request.form())
+    rec_id = page_uuid(str(sent.get("recommendation_id", "")))
+    chosen = {name: sent.get(name) for name in _EDITABLE}
+    numbers = {k: chosen[k] for k in ("baseline", "target") if chosen[k] is not None}
+    errors = _numbers(numbers, ("baseline", "target"))
+    chosen.update(numbers)
+
+    async def save() -> None:
+        check_version(sent.get("version"), indicator.version)
+        data = IndicatorUpdate.model_validate(chosen)
+        await service.update_indicator(session, indicator, data, principal)
+
+    outcome = Outcome(errors=errors) if errors else await attempt(save)
+    return await answer_detail_form(
+        request, session, context, rec_id, outcome, failed=f"edit-indicator-{indicator.id}",
+        sent=sent, done=Message(N_("The indicator is saved.")),
     )  # fmt: skip

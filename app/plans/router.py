@@ -16,6 +16,7 @@ from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.clock import today
 from app.db import SessionDep
+from app.documents import DocumentSlotsDep
 from app.errors import Forbidden, UnprocessableEntity, problem_responses
 from app.i18n import LanguageDep
 from app.imports.service import store_upload
@@ -30,7 +31,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 router = APIRouter(
     prefix="/plans",
     tags=["plans"],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400, 401, 403, 422, 503),
     route_class=CheckedBeforeBody,
 )
 Reporter = Annotated[Principal, requires(Permission.report_progress)]
@@ -47,6 +48,7 @@ async def download_workbook(
     session: SessionDep,
     actor: Reporter,
     lang: LanguageDep,
+    slots: DocumentSlotsDep,
     institution: Annotated[
         str, Query(description="An institution's id, or `all`", pattern=r"^(all|[0-9a-fA-F-]{36})$")
     ],
@@ -63,11 +65,12 @@ async def download_workbook(
             )
         ).all()
         files = []
-        for one in found:
-            data = await download.plan_data(session, one, lang)
-            content = await asyncio.to_thread(download.render, data, lang)
-            files.append((download.file_name(one, today()), content))
-        archive = await asyncio.to_thread(download.zip_of, files)
+        with slots.held():  # built in worker threads: bounded per process like reports
+            for one in found:
+                data = await download.plan_data(session, one, lang)
+                content = await asyncio.to_thread(download.render, data, lang)
+                files.append((download.file_name(one, today()), content))
+            archive = await asyncio.to_thread(download.zip_of, files)
         name = f"plans-{today().isoformat()}.zip"
         return _attachment(archive, "application/zip", name)
     try:
@@ -83,8 +86,9 @@ async def download_workbook(
         raise UnprocessableEntity.for_field(
             "query.institution", f"unknown institution: {institution_id}", "unknown"
         )
-    data = await download.plan_data(session, chosen, lang)
-    content = await asyncio.to_thread(download.render, data, lang)
+    with slots.held():
+        data = await download.plan_data(session, chosen, lang)
+        content = await asyncio.to_thread(download.render, data, lang)
     return _attachment(content, XLSX, download.file_name(chosen, today()))
 
 

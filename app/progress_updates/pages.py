@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.attachments import service as attachments
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.db import SessionDep
@@ -136,6 +137,12 @@ async def validation_values(session: AsyncSession, context: WebContext) -> dict[
         "people": await choices.names_of_users(
             session, {u.author_id for u in queue if u.author_id}
         ),
+        # The evidence files beside the links: what the reviewer checks before validating.
+        "files": await attachments.files_of_updates(
+            session, [u.id for u in queue], context.principal
+        ),
+        "max_attachment_megabytes": 0,
+        "max_attachments": 0,
         "problem": None,
         "errors": {},
         "failed": None,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actions import service as actions
 from app.assignments import service as assignments
+from app.attachments import service as attachments
 from app.audit import service as audit
 from app.auth.permissions import Permission
 from app.clock import today
@@ -71,6 +72,7 @@ async def detail_values(
     updates, _, _ = await progress_updates.list_updates(
         session, principal, recommendation=rec_id, institution=None, state=None, params=SHOWN
     )
+    files = await attachments.files_of_updates(session, [u.id for u in updates], principal)
     history: list[AuditRecord] = []
     if context.can(Permission.read_history):
         filters = audit.AuditFilters(entity_type="recommendation", entity_id=str(rec_id))
@@ -101,6 +103,9 @@ async def detail_values(
             IndicatorRead.build(i, links[i.id], latest.get(i.id)) for i in found_indicators
         ],
         "updates": updates,
+        "files": files,
+        "max_attachment_megabytes": round(context.settings.max_attachment_bytes / 1024 / 1024, 1),
+        "max_attachments": context.settings.max_attachments_per_update,
         "history": history,
         "country_names": await choices.names_of_countries(session, set(rec.countries), lang),
         "goal_names": await choices.goal_names(session, lang),
@@ -118,6 +123,7 @@ async def detail_values(
         "my_institution": mine,
         "institution_options": await choices.institutions(session) if can_plan else [],
         "focal_point_options": await choices.focal_points(session) if can_plan else [],
+        "cluster_options": await choices.clusters(session) if can_plan else [],
         "today": today(),
         "problem": None,
         "errors": {},

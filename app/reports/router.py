@@ -38,11 +38,8 @@ async def create_report(
     lang: LanguageDep,
     slots: DocumentSlotsDep,
 ) -> Response:
-    slots.take()
-    try:
+    with slots.held():
         report = await make_report(session, data, lang)
-    finally:
-        slots.give_back()
     return Response(
         report.content,
         media_type=report.media_type,

@@ -20,7 +20,7 @@ from app.users.account_page import render_account
 from app.web.flash import flash
 from app.web.forms import REQUIRED, FieldErrors, Refusal, refusal
 from app.web.i18n import N_, Message
-from app.web.sessions import CsrfDep, WebContext, end_session, page_requires, start_session
+from app.web.sessions import CsrfDep, WebContext, keep_only_this_session, page_requires
 from app.web.svg import safe_svg
 from app.web.templating import redirect, render
 
@@ -106,10 +106,9 @@ async def confirm(
     except UnprocessableEntity:
         return await _refused(request, session, owner, {"code": _WRONG_FIRST_CODE})
     # This session has now seen a code: it becomes a session signed in with a second factor
-    # (a new one, with a new cookie), which RECTRACK_REQUIRE_2FA lets past the enrolment.
-    user = owner.user
-    await end_session(session, context)
-    await start_session(session, request, context, user, second_factor=True)
+    # (a new one, with a new cookie), which RECTRACK_REQUIRE_2FA lets past the enrolment. The
+    # person's other sessions, signed in without one, end.
+    await keep_only_this_session(session, request, context, second_factor=True)
     return _recovery_codes_page(request, codes)
 
 
@@ -134,5 +133,7 @@ async def disable(
     if problem is not None:
         return await _refused(request, session, owner, problem)
     await service.remove(session, owner.user, owner, end_sessions=False)
+    # As after a password change: a session taken before this change does not outlive it.
+    await keep_only_this_session(session, request, context, second_factor=False)
     flash(context, Message(N_("Two-factor sign-in is off.")))
     return redirect(request, "/account")

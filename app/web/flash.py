@@ -12,6 +12,7 @@ from fastapi import Request
 
 from app.config import Settings
 from app.secret_key import derived_key
+from app.web.cookies import read_cookie
 from app.web.i18n import Message
 from app.web.sessions import WebContext
 
@@ -31,7 +32,7 @@ def flash(context: WebContext, message: Message) -> None:
 
 def take_flash(request: Request, context: WebContext | None) -> Message | None:
     """The notice sent with this request, once: the response clears it."""
-    value = request.cookies.get(FLASH_COOKIE)
+    value = read_cookie(request, FLASH_COOKIE)
     if context is None or not value:
         return None
     if FLASH_COOKIE not in context.cookies:

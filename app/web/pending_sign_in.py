@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models.base import utcnow
 from app.models.user import User
 from app.models.web_session import WebPendingSignIn
+from app.web.cookies import read_cookie
 from app.web.sessions import WebContext, token_digest
 
 PENDING_COOKIE = "rectrack_pending_sign_in"
@@ -45,7 +46,7 @@ async def find(
 ) -> tuple[WebPendingSignIn, User] | None:
     """This browser's pending sign-in and its account, or None (and the cookie cleared) when
     there is none that may still be completed."""
-    token = request.cookies.get(PENDING_COOKIE)
+    token = read_cookie(request, PENDING_COOKIE)
     if not token:
         return None
     row = await db.get(WebPendingSignIn, token_digest(token))

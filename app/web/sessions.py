@@ -36,6 +36,7 @@ from app.models.base import utcnow
 from app.models.user import User
 from app.models.web_session import WebSession
 from app.secret_key import derived_key
+from app.web.cookies import cookie_name, read_cookie
 from app.web.i18n import N_, Message
 
 SESSION_COOKIE = "rectrack_session"
@@ -133,9 +134,9 @@ async def web_context(request: Request, db: SessionDep) -> WebContext:
         principal=None,
         row=None,
         settings=settings,
-        presession=request.cookies.get(PRESESSION_COOKIE),
+        presession=read_cookie(request, PRESESSION_COOKIE),
     )
-    token = request.cookies.get(SESSION_COOKIE)
+    token = read_cookie(request, SESSION_COOKIE)
     if token:
         found = await _live_session(db, token, settings)
         if found is None:
@@ -199,13 +200,17 @@ async def end_session(db: AsyncSession, context: WebContext) -> None:
     context.cookies[SESSION_COOKIE] = None
 
 
-async def keep_only_this_session(db: AsyncSession, request: Request, context: WebContext) -> None:
-    """After the person changed their own password: every session of theirs ends, this one
-    included, and this browser gets a new one (a new token: one stolen before the change is
-    worth nothing after it), as signed in as before."""
+async def keep_only_this_session(
+    db: AsyncSession, request: Request, context: WebContext, *, second_factor: bool | None = None
+) -> None:
+    """After the person changed their own password or second factor: every session of theirs
+    ends, this one included, and this browser gets a new one (a new token: one stolen before the
+    change is worth nothing after it), as signed in as before unless `second_factor` says."""
     assert context.row is not None
     assert context.principal is not None
-    user, second_factor = context.principal.user, context.row.second_factor
+    user = context.principal.user
+    if second_factor is None:
+        second_factor = context.row.second_factor
     await db.execute(delete(WebSession).where(WebSession.user_id == user.id))
     context.row = None
     await start_session(db, request, context, user, second_factor=second_factor)
@@ -215,7 +220,8 @@ def apply_cookies(request: Request, response: Response, context: WebContext | No
     if context is None:
         return
     secure = request.url.scheme == "https"
-    for name, value in context.cookies.items():
+    for base_name, value in context.cookies.items():
+        name = cookie_name(request, base_name)
         if value is None:
             response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
         else:
@@ -242,13 +248,17 @@ class EnrolmentRequired(Forbidden):
 async def csrf_checked(request: Request, context: WebDep) -> WebContext:
     """Refuse (403, nothing written) a form whose token is not this browser's."""
     form = await request.form()
-    sent = form.get(CSRF_FIELD)
+    check_csrf(context, form.get(CSRF_FIELD))
+    return context
+
+
+def check_csrf(context: WebContext, sent: object) -> None:
+    """The check itself, for a form read another way (an upload streamed to disk)."""
     expected = context.csrf_secret
     if expected is None and context.presession is not None:
         expected = _presession_token(context.presession, context.settings)
     if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent, expected):
         raise CsrfRefused("The form's CSRF token is missing or wrong.")
-    return context
 
 
 CsrfDep = Annotated[WebContext, Depends(csrf_checked)]

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
+from babel.units import format_unit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import (
@@ -67,6 +68,16 @@ def _percent(value: float | None) -> str:
     return format_percent(value, format="#,##0%", locale=i18n.current_language())
 
 
+def _file_size(size: int) -> str:
+    """Bytes as kB or MB (decimal, as file managers show them), in the page's language."""
+    if size >= 1_000_000:
+        amount, unit = size / 1_000_000, "digital-megabyte"
+    else:
+        amount, unit = max(size, 1) / 1000, "digital-kilobyte"
+    language = i18n.current_language()
+    return format_unit(amount, unit, length="short", format="#,##0.#", locale=language)
+
+
 def _date(value: dt.date | None) -> str:
     return "" if value is None else format_date(value, "medium", locale=i18n.current_language())
 
@@ -113,7 +124,7 @@ def _build_environment() -> Environment:
     )
     per_language: dict[str, Callable[..., Any]] = {
         "number": _number, "percent": _percent, "date": _date, "datetime": _datetime,
-        "label": label, "message": i18n.translate,
+        "label": label, "message": i18n.translate, "file_size": _file_size,
     }  # fmt: skip
     env.filters.update({name: _per_page(function) for name, function in per_language.items()})
     env.globals.update(

@@ -15,6 +15,7 @@ from app.actions import pages as action_pages
 from app.api_tokens import admin_pages as api_token_admin_pages
 from app.api_tokens import pages as api_token_pages
 from app.assignments import pages as assignment_pages
+from app.attachments import pages as attachment_pages
 from app.auth import pages as auth_pages
 from app.clusters import pages as cluster_pages
 from app.imports import pages as import_pages
@@ -24,6 +25,7 @@ from app.password_resets import pages as password_reset_pages
 from app.planning import pages as planning_pages
 from app.progress import pages as progress_pages
 from app.progress_updates import pages as progress_update_pages
+from app.recommendations import edit_pages as recommendation_edit_pages
 from app.recommendations import pages as recommendation_pages
 from app.two_factor import pages as two_factor_pages
 from app.users import admin_pages as user_admin_pages
@@ -36,8 +38,10 @@ from app.web.templating import STATIC_DIR, NavItem
 PAGE_MODULES: tuple[ModuleType, ...] = (
     progress_pages,
     recommendation_pages,
+    recommendation_edit_pages,
     planning_pages,
     progress_update_pages,
+    attachment_pages,
     cluster_pages,
     institution_pages,
     import_pages,

@@ -31,6 +31,7 @@ from app.models.webhook import (
     WebhookDelivery,
 )
 from app.webhooks.addresses import AddressRefused, resolve
+from app.webhooks.retention import prune_delivery_log
 from app.webhooks.signing import signature, unseal
 
 logger = logging.getLogger("rectrack.webhooks")
@@ -42,6 +43,7 @@ GIVE_UP_AFTER = dt.timedelta(days=3)
 CLAIM_BATCH = 32
 KEPT_RESPONSE_CHARS = 1000
 USER_AGENT = "rectrack-webhooks/1"
+PRUNE_EVERY = dt.timedelta(hours=1)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -88,6 +90,7 @@ class DeliveryWorker:
         # One HTTP client per host name: a pooled TLS connection is reused only for the name
         # it was verified for, though the pool is keyed by the address connected to.
         self._clients: dict[tuple[str, str], httpx.AsyncClient] = {}
+        self._pruned_at: dt.datetime | None = None
 
     async def close(self) -> None:
         for client in self._clients.values():
@@ -165,6 +168,7 @@ class DeliveryWorker:
 
     async def run_due(self) -> int:
         """Deliver what is due now, batch after batch; returns how many attempts were made."""
+        await self.prune_now_and_then()
         made = 0
         while not self.stopping:
             ids = await self.claim()
@@ -172,6 +176,22 @@ class DeliveryWorker:
                 break
             made += await self._deliver_batch(ids)
         return made
+
+    async def prune_now_and_then(self) -> None:
+        """Trim the delivery log (app/webhooks/retention.py), at most once an hour per worker:
+        several workers doing it is harmless, as the deletes are idempotent."""
+        now = utcnow()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        before = now - dt.timedelta(days=self.settings.webhook_log_days)
+        async with self.sessionmaker() as session, session.begin():
+            deliveries, events = await prune_delivery_log(session, before)
+        if deliveries or events:
+            logger.info(
+                "webhook log: %s finished deliveries and %s events older than %s days removed",
+                deliveries, events, self.settings.webhook_log_days,
+            )  # fmt: skip
 
     async def _deliver_batch(self, ids: list[uuid.UUID]) -> int:
         queue = list(ids)

@@ -13,9 +13,10 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from app.attachments.storage import storage_dir
+from app.attachments.storage import Received, blob_path, forget_marker, keep, storage_dir
 from tests.conftest import ClientFactory
 from tests.planning.factories import assign, focal_point_headers, institution_id, report
+from tests.problems import assert_problem
 from tests.recommendations.factories import create_recommendation
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -299,3 +300,51 @@ async def test_the_kept_name_ends_with_the_detected_types_extension(
     assert response.json()["filename"] == kept
     download = await client.get(f"/attachments/{response.json()['id']}")
     assert download.headers["content-disposition"] == f'attachment; filename="{kept}"'
+
+
+async def test_long_or_many_form_fields_are_422_and_nothing_is_kept(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    update = await _draft(client)
+    path = f"/progress-updates/{update['id']}/attachments"
+    long = await client.post(path, files={"file": ("a.pdf", PDF)}, data={"public": "x" * 2000})
+    assert_problem(long, 422, "body.public")
+    many = await client.post(
+        path, files={"file": ("a.pdf", PDF)}, data={f"f{i}": "1" for i in range(40)}
+    )
+    assert_problem(many, 422, "body")
+    assert _files_in(app) == []
+
+
+async def test_deleting_the_last_row_keeps_the_file_an_upload_in_flight_is_keeping(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    """The same content uploaded again while its last row is deleted: the upload found the file
+    on disk and kept no copy of its own, so removing it would leave the new row without one."""
+    settings = app.state.settings
+    kept = (await _upload(client, (await _draft(client))["id"], PDF)).json()
+    temp = storage_dir(settings) / "tmp" / "in-flight.part"
+    temp.write_bytes(PDF)
+    in_flight = Received(temp=temp, size=len(PDF), digest=hashlib.sha256(PDF).hexdigest())
+    marker = keep(settings, in_flight)  # its row is not committed yet
+    assert not temp.exists()  # the content was there: no second copy
+    deleted = await client.delete(f"/attachments/{kept['id']}", headers={"If-Match": "*"})
+    assert deleted.status_code == 204
+    assert blob_path(settings, kept["sha256"]).read_bytes() == PDF
+    forget_marker(marker)  # the upload's row committed; its file is there
+    assert _files_in(app) == [blob_path(settings, kept["sha256"])]
+
+
+async def test_an_update_holds_at_most_the_configured_number_of_files(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"max_attachments_per_update": 2})
+    update = await _draft(client)
+    for n in range(2):
+        assert (await _upload(client, update["id"], f"line {n}\n".encode(), "n.txt")).is_success
+    refused = await _upload(client, update["id"], PDF)
+    assert_problem(refused, 409)
+    assert "RECTRACK_MAX_ATTACHMENTS_PER_UPDATE" in refused.json()["detail"]
+    listed = await client.get(f"/progress-updates/{update['id']}/attachments")
+    assert len(listed.json()["items"]) == 2
+    assert len(_files_in(app)) == 2

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from starlette.types import Message
 
 from app.exports import service
 from app.i18n import Language, localize
@@ -347,4 +348,32 @@ async def test_xlsx_exports_are_bounded_per_process_and_give_their_slot_back(
         answer = await client.get("/recommendations/export", params={"format": "xlsx"})
         assert answer.status_code == 200, answer.text
         assert read_xlsx(answer.content)
+    assert slots.busy == 0
+
+
+async def test_an_xlsx_download_dropped_before_its_first_byte_gives_its_slot_back(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    """A client that hangs up at once: the response never starts its stream, whose own cleanup
+    would then never run; the slot must come back all the same."""
+    await create_recommendation(client, text={"en": "Dropped"})
+    slots = app.state.document_slots
+    sent: list[Message] = []
+
+    async def hung_up() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        raise OSError("the client went away")
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": "/api/v1/recommendations/export", "raw_path": b"",
+        "root_path": "", "query_string": b"format=xlsx", "headers": [(b"host", b"test")],
+        "client": ("127.0.0.1", 1), "server": ("test", 80),
+    }  # fmt: skip
+    with pytest.raises(OSError, match="went away"):
+        await app(scope, hung_up, send)
+    assert sent[0]["type"] == "http.response.start"
     assert slots.busy == 0

@@ -376,6 +376,23 @@ async def test_all_institutions_is_a_zip_of_workbooks(client: AsyncClient, plan:
             assert book.sheetnames == [s.name for s in SHEETS]
 
 
+async def test_workbooks_are_made_within_the_documents_bound(
+    app: FastAPI, client: AsyncClient, plan: Plan
+) -> None:
+    slots = app.state.document_slots
+    slots.busy = slots.limit  # reports or exports being made right now
+    for institution in (plan.institution, "all"):
+        full = await client.get("/plans/workbook.xlsx", params={"institution": institution})
+        assert full.status_code == 503, full.text
+        assert full.headers["retry-after"] == "5"
+    slots.busy = 0
+    await download(client, plan.institution)
+    assert (
+        await client.get("/plans/workbook.xlsx", params={"institution": "all"})
+    ).status_code == 200
+    assert slots.busy == 0
+
+
 async def test_hostile_files_are_refused(
     app: FastAPI, client: AsyncClient, plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,6 +15,7 @@ from app.reports import output
 from app.web.i18n import translations
 from tests.accounts import bearer, make_api_token, make_user
 from tests.problems import assert_problem
+from tests.recommendations.factories import create_recommendation
 from tests.reports.readers import Outline, docx_outline, docx_xml, html_outline, md_outline
 from tests.reports.scenario import HOSTILE, UNVALIDATED, Scenario, make_scenario
 
@@ -437,3 +438,29 @@ async def test_reports_render_in_a_worker_thread_and_a_full_process_answers_503(
     assert [r.status_code for r in await asyncio.gather(*slow)] == [200, 200]
     assert loop_thread not in rendered_in
     assert (await client.post("/reports", json=body)).status_code == 200  # slots given back
+
+
+async def test_control_characters_stored_by_the_api_leave_every_format_readable(
+    client: AsyncClient,
+) -> None:
+    """The API stores what it is sent; XML 1.0 cannot hold most control characters, so the DOCX
+    leaves them out (lxml would refuse the whole body) while the text around them stays."""
+    body = {
+        "kind": "treaty_followup",
+        "country": "NOR",
+        "mechanism": "CRC",
+        "symbol": "CRC/C/NOR/CO/\x016",
+    }
+    made = await create_recommendation(
+        client, mechanism="CRC", countries=["NOR"], symbol=body["symbol"], paragraph="4\x0b(a)",
+        text={"en": "Adopt\x07 a law\x1b on\x02 child labour.\x0c"},
+    )  # fmt: skip
+    cluster = await client.post(
+        "/clusters", json={"name": "Child\x08 labour", "recommendation_ids": [made["id"]]}
+    )
+    assert cluster.status_code == 201, cluster.text
+    outline, files = await outlines(client, {**body, "group_by": "cluster"})
+    shown = " ".join(paragraphs(outline))
+    assert "Adopt a law on child labour." in shown
+    assert "Child labour" in [h[2] for h in outline if h[0] == "h"]
+    assert not any(chr(c) in docx_xml(files["docx"]) for c in (1, 2, 7, 8, 0x1B))

@@ -294,7 +294,10 @@ def test_account_security_pages(driver: webdriver.Chrome, served: Served, lang: 
     signed_in(driver)
     _check_page(driver, served, "/account", "account-two-factor-on", lang)
     # A new API token, its secret shown once.
-    _submit(driver, 'form[action="/account/tokens"]', name=f"Monthly report ({lang})")
+    _submit(
+        driver, 'form[action="/account/tokens"]', name=f"Monthly report ({lang})",
+        token_password=PASSWORD,
+    )  # fmt: skip
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "token-secret"))
     _check_shown(driver, served, "token-created", lang)
     # Enrolling: the QR code and key, then the recovery codes.

@@ -151,3 +151,26 @@ async def test_an_admins_removal_of_the_second_factor_ends_the_sessions(app: Fas
         )
         assert removed.status_code == 204
         assert (await client.get("/account")).status_code == 303  # to /login
+
+
+async def test_turning_it_on_or_off_ends_the_persons_other_sessions(app: FastAPI) -> None:
+    """A session taken before the change (say a cookie stolen on a shared computer) does not
+    outlive it; the browser that made the change goes on, with a new cookie."""
+    client, person = await signed_in_browser(app, Role.viewer)
+    async with browser(app) as other:
+        await sign_in(other, person.email)
+        assert (await other.get("/account")).status_code == 200
+        before = client.cookies["rectrack_session"]
+        authenticator, codes = await _enrol(client)
+        assert (await other.get("/account")).status_code == 303  # to /login
+        assert client.cookies["rectrack_session"] != before
+        assert (await client.get("/account")).status_code == 200
+        await sign_in_with_code(other, person.email, next_code(authenticator))
+        assert (await other.get("/account")).status_code == 200
+        before = client.cookies["rectrack_session"]
+        off = await _post(client, "/account/two-factor/disable", password=PASSWORD, code=codes[0])
+        assert off.status_code == 303
+        assert (await other.get("/account")).status_code == 303
+        assert client.cookies["rectrack_session"] != before
+        assert (await client.get("/account")).status_code == 200
+    await client.aclose()

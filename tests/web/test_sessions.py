@@ -28,8 +28,21 @@ async def test_the_cookie_is_httponly_lax_and_secure_over_https(app: FastAPI) ->
         assert "SameSite=lax" in cookie
         assert "Secure" not in cookie
     async with browser(app, https=True) as secure:
-        cookie = (await sign_in(secure, user.email)).headers["set-cookie"]
+        signed_in = await sign_in(secure, user.email)
+        cookie = next(
+            c for c in signed_in.headers.get_list("set-cookie") if "rectrack_session=" in c
+        )
+        # The __Host- prefix: only a Secure cookie for the whole host, with no Domain, is kept.
+        assert cookie.startswith("__Host-rectrack_session=")
         assert "Secure" in cookie
+        assert "Path=/" in cookie
+        assert "Domain" not in cookie
+        assert (await secure.get("/account")).status_code == 200
+        # A cookie planted without the prefix (by a plain-HTTP page or a sibling host) is no one.
+        token = secure.cookies["__Host-rectrack_session"]
+        secure.cookies.clear()
+        secure.cookies.set("rectrack_session", token)
+        assert (await secure.get("/account")).status_code == 303
     # The database keeps a digest of the token, never the token itself.
     async with app.state.sessionmaker() as db:
         ids = (await db.scalars(select(WebSession.id))).all()

@@ -3,9 +3,9 @@
 import re
 
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.models.user import ApiToken, Role, TokenScope
+from app.models.user import ApiToken, LoginFailure, Role, TokenScope
 from tests.accounts import PASSWORD, bearer, make_api_token, make_user
 from tests.web.pages import browser, csrf_token, sign_in, signed_in_browser
 
@@ -26,15 +26,31 @@ async def test_a_token_is_created_shown_once_and_revoked(app: FastAPI) -> None:
     assert 'id="f-name-error"' in bad.text
     past = await client.post(
         "/account/tokens",
-        data={"csrf_token": csrf_token(page), "name": "Reports", "expires_on": "2020-01-01"},
-    )
+        data={"csrf_token": csrf_token(page), "name": "Reports", "expires_on": "2020-01-01",
+              "token_password": PASSWORD},
+    )  # fmt: skip
     assert past.status_code == 422
     assert 'id="f-expires_on-error"' in past.text
     assert 'value="Reports"' in past.text  # what was typed is kept
+    # A session alone is not enough: the password is asked again, and a wrong one counts.
+    for password, shown in (("", "This field is required."), ("not it", "not right")):
+        unsure = await client.post(
+            "/account/tokens",
+            data={"csrf_token": csrf_token(page), "name": "Reports", "scope": "read",
+                  "token_password": password},
+        )  # fmt: skip
+        assert unsure.status_code == 422
+        assert 'id="f-token_password-error"' in unsure.text
+        assert shown in unsure.text
+        assert 'id="f-current_password-error"' not in unsure.text  # not the password form's
+    async with app.state.sessionmaker() as db:
+        assert (await db.scalars(select(ApiToken))).all() == []
+        failures = await db.scalar(select(func.count()).select_from(LoginFailure))
+    assert failures == 1
     created = await client.post(
         "/account/tokens",
         data={"csrf_token": csrf_token(page), "name": "Reports", "scope": "read",
-              "expires_on": "2099-12-31"},
+              "expires_on": "2099-12-31", "token_password": PASSWORD},
     )  # fmt: skip
     assert created.status_code == 200, created.text
     assert created.headers["cache-control"] == "no-store"

@@ -19,7 +19,13 @@ from app.config import PROJECT_ROOT
 from app.imports import service as imports
 from app.models.base import utcnow
 from app.models.user import Role
-from app.models.webhook import DeliveryStatus, OutboxEvent, Webhook, WebhookDelivery
+from app.models.webhook import (
+    DeliveryAttempt,
+    DeliveryStatus,
+    OutboxEvent,
+    Webhook,
+    WebhookDelivery,
+)
 from app.webhooks.delivery import DeliveryWorker
 from app.worker import Worker
 from tests.conftest import ClientFactory
@@ -405,3 +411,44 @@ async def test_a_stopping_worker_finishes_what_is_in_flight_and_gives_back_the_r
     assert len(delivered) == len(hook.requests), "a sent delivery was not recorded"
     assert 1 <= len(delivered) < 6
     assert [d.claimed_by for d in found] == [None] * 6, "a claim was kept"
+
+
+async def test_the_delivery_log_keeps_finished_deliveries_for_the_configured_days(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    allow_private(app)
+    with receiver(statuses=[500]) as hook:
+        await subscribe(client, hook.url, ["progress_update.submitted"])
+        await submitted_update(client)  # fails once, then still owed
+        await submitted_update(client)
+        worker = worker_for(app)
+        try:
+            assert await worker.run_due() == 2
+        finally:
+            await worker.close()
+    first, second = await deliveries(app)
+    async with app.state.sessionmaker() as session, session.begin():
+        # The second is delivered; both are older than the 30 days kept.
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == second.id)
+            .values(status=DeliveryStatus.delivered, delivered_at=utcnow())
+        )
+        await session.execute(
+            update(WebhookDelivery).values(created_at=utcnow() - dt.timedelta(days=31))
+        )
+        await session.execute(
+            update(OutboxEvent).values(occurred_at=utcnow() - dt.timedelta(days=31))
+        )
+    worker = worker_for(app)
+    try:
+        await worker.run_due()
+    finally:
+        await worker.close()
+    # The finished one went with its attempts and its event; the owed one stays, with its log.
+    assert [d.id for d in await deliveries(app)] == [first.id]
+    async with app.state.sessionmaker() as session:
+        events = (await session.scalars(select(OutboxEvent.id))).all()
+        attempts = (await session.scalars(select(DeliveryAttempt.delivery_id))).all()
+    assert events == [first.event_id]
+    assert set(attempts) == {first.id}
