@@ -1,4 +1,4 @@
-"""SDG suggestions: the index (vectors, packed centroids and exemplars per language) and remembered rejections
+"""SDG suggestions: the index (vectors, packed centroids, exemplars) and rejections
 
 Revision ID: 0018
 Revises: 0016
