@@ -197,13 +197,11 @@ async def add(session: AsyncSession, ids: Iterable[uuid.UUID]) -> int:
         pending: dict[tuple[str, str, str], list[Sparse]] = {}
         new_exemplars: list[tuple[str, str, uuid.UUID, Sparse]] = []
         async for batch in tagged(session, ids[start : start + BATCH]):
-            for rec in batch:
-                added += 1
-                for lang, idf in idfs.items():
-                    text = rec.text.get(lang)
-                    if not text:
-                        continue
-                    vector = vectors.weigh(text, idf)
+            added += len(batch)
+            for lang, idf in idfs.items():
+                having = [rec for rec in batch if rec.text.get(lang)]
+                weighed = vectors.weigh_batch([rec.text[lang] for rec in having], idf)
+                for rec, vector in zip(having, weighed, strict=True):
                     for key in rec.keys:
                         kind = "goal" if key.startswith("g") else "target"
                         pending.setdefault((lang, kind, key), []).append(vector)
@@ -217,8 +215,15 @@ async def add(session: AsyncSession, ids: Iterable[uuid.UUID]) -> int:
 
 
 async def _merge(session: AsyncSession, pending: dict[tuple[str, str, str], list[Sparse]]) -> None:
+    langs = {lang for lang, _, _ in pending}
+    found = await session.scalars(
+        select(SdgSuggestVector).where(
+            SdgSuggestVector.lang.in_(langs), SdgSuggestVector.kind.in_(("target", "goal"))
+        )
+    )
+    rows = {(row.lang, row.kind, row.code): row for row in found.all()}
     for (lang, kind, code), new in pending.items():
-        row = await session.get(SdgSuggestVector, (lang, kind, code))
+        row = rows.get((lang, kind, code))
         parts = [vectors.from_bytes(row.indices, row.weights)] if row is not None else []
         documents = row.documents if row is not None else 0
         total = vectors.sum_pruned([*parts, *new])
