@@ -15,6 +15,7 @@ import os
 import socket
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -74,6 +75,38 @@ class _Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+@dataclass
+class _Result:
+    """One attempt, sent and waiting to be written to the log with others (group commit)."""
+
+    delivery: WebhookDelivery
+    event: OutboxEvent
+    webhook: Webhook
+    outcome: _Outcome
+    duration_ms: int
+    attempted_at: dt.datetime
+    written: bool = False
+    failed: BaseException | None = None
+
+
+def _logged(result: _Result) -> DeliveryAttempt:
+    outcome = result.outcome
+    return DeliveryAttempt(
+        id=uuid.uuid4(),
+        delivery_id=result.delivery.id,
+        webhook_id=result.webhook.id,
+        event_id=result.event.id,
+        event_type=result.event.type,
+        number=result.delivery.attempts + 1,
+        attempted_at=result.attempted_at,
+        duration_ms=result.duration_ms,
+        status_code=outcome.status_code,
+        response_body=outcome.response,
+        error=outcome.error,
+        succeeded=outcome.succeeded,
+    )
+
+
 class DeliveryWorker:
     def __init__(
         self,
@@ -91,6 +124,9 @@ class DeliveryWorker:
         # it was verified for, though the pool is keyed by the address connected to.
         self._clients: dict[tuple[str, str], httpx.AsyncClient] = {}
         self._pruned_at: dt.datetime | None = None
+        # Attempts made and not yet written, and the lock of the one writing them.
+        self._unwritten: list[_Result] = []
+        self._writing = asyncio.Lock()
 
     async def close(self) -> None:
         for client in self._clients.values():
@@ -194,6 +230,7 @@ class DeliveryWorker:
             )  # fmt: skip
 
     async def _deliver_batch(self, ids: list[uuid.UUID]) -> int:
+        loaded = await self._load(ids)
         queue = list(ids)
         made = 0
 
@@ -202,8 +239,10 @@ class DeliveryWorker:
             while queue and not self.stopping:
                 delivery_id = queue.pop(0)
                 try:
-                    await self.deliver(delivery_id)
-                    made += 1
+                    if await self._attempt(loaded.get(delivery_id)):
+                        made += 1
+                    else:
+                        await self.release([delivery_id])
                 except Exception:
                     logger.exception("webhook delivery %s: unexpected error", delivery_id)
                     await self.release([delivery_id])
@@ -215,27 +254,39 @@ class DeliveryWorker:
             await asyncio.shield(self.release(queue))
         return made
 
-    async def deliver(self, delivery_id: uuid.UUID) -> None:
-        """One attempt at one claimed delivery, logged; then delivered, or due again later."""
+    async def _load(
+        self, ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[WebhookDelivery, OutboxEvent, Webhook]]:
+        """The claimed deliveries with their events and webhooks, in one query."""
         async with self.sessionmaker() as session:
-            found = (
+            rows = (
                 await session.execute(
                     select(WebhookDelivery, OutboxEvent, Webhook)
                     .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.event_id)
                     .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-                    .where(WebhookDelivery.id == delivery_id)
+                    .where(WebhookDelivery.id.in_(ids))
                 )
-            ).one_or_none()
+            ).all()
+        return {delivery.id: (delivery, event, webhook) for delivery, event, webhook in rows}
+
+    async def deliver(self, delivery_id: uuid.UUID) -> None:
+        """One attempt at one claimed delivery, logged; then delivered, or due again later."""
+        if not await self._attempt((await self._load([delivery_id])).get(delivery_id)):
+            await self.release([delivery_id])
+
+    async def _attempt(self, found: tuple[WebhookDelivery, OutboxEvent, Webhook] | None) -> bool:
+        """Send and log; False when there was nothing to send (gone, done, or deactivated)."""
         if found is None:
-            return
+            return False
         delivery, event, webhook = found
         if delivery.status is not DeliveryStatus.pending or not webhook.active:
-            await self.release([delivery_id])
-            return
+            return False
         started = time.monotonic()
         outcome = await self._send(webhook, event)
         duration_ms = int((time.monotonic() - started) * 1000)
-        await self._record(delivery, event, webhook, outcome, duration_ms)
+        result = _Result(delivery, event, webhook, outcome, duration_ms, utcnow())
+        await self._record(result)
+        return True
 
     async def _send(self, webhook: Webhook, event: OutboxEvent) -> _Outcome:
         outcome = _Outcome()
@@ -283,56 +334,92 @@ class DeliveryWorker:
             outcome.error = f"{type(exc).__name__}: {exc}"[:KEPT_RESPONSE_CHARS]
         return outcome
 
-    async def _record(
-        self,
-        delivery: WebhookDelivery,
-        event: OutboxEvent,
-        webhook: Webhook,
-        outcome: _Outcome,
-        duration_ms: int,
-    ) -> None:
-        now = utcnow()
-        number = delivery.attempts + 1
+    async def _record(self, result: _Result) -> None:
+        """Write the attempt to the log, with whatever other lanes sent meanwhile: one
+        transaction for them all, so that the database's commits do not bound the rate. The
+        attempt is written before this returns (an error in the write is raised here)."""
+        self._unwritten.append(result)
+        async with self._writing:
+            if not result.written and result.failed is None:
+                batch, self._unwritten = self._unwritten, []
+                try:
+                    await self._write(batch)
+                except BaseException as exc:
+                    for item in batch:
+                        item.failed = exc
+                else:
+                    for item in batch:
+                        item.written = True
+        if result.failed is not None:
+            raise result.failed
+
+    async def _write(self, batch: list[_Result]) -> None:
+        by_webhook: dict[uuid.UUID, list[_Result]] = {}
+        for result in sorted(batch, key=lambda r: r.attempted_at):
+            by_webhook.setdefault(result.webhook.id, []).append(result)
         async with self.sessionmaker() as session, session.begin():
-            # The webhook's row before any delivery's, on every path: two deliveries of one
-            # webhook recorded at once (one of them deactivating it) wait for each other
-            # instead of deadlocking on PostgreSQL.
-            if outcome.succeeded:
-                await session.execute(
-                    update(Webhook)
-                    .where(Webhook.id == webhook.id, Webhook.failing_since.is_not(None))
-                    .values(failing_since=None)
-                    .execution_options(synchronize_session=False)
-                )
-            else:
-                await session.execute(
-                    select(Webhook.id).where(Webhook.id == webhook.id).with_for_update()
-                )
-                await self._note_failure(session, webhook.id, now)
-            values: dict[str, Any] = {"attempts": number, "claimed_by": None, "claimed_at": None}
-            if outcome.succeeded:
-                values |= {"status": DeliveryStatus.delivered, "delivered_at": now}
-            else:
-                values["next_attempt_at"] = now + backoff(number)
+            # Webhook rows in one order, before any delivery's, on every path: two workers
+            # recording attempts of the same webhooks wait for each other instead of
+            # deadlocking on PostgreSQL.
+            for webhook_id in sorted(by_webhook, key=str):
+                results = by_webhook[webhook_id]
+                if all(r.outcome.succeeded for r in results):
+                    await self._write_delivered(session, webhook_id, results)
+                else:  # the rare path: one at a time, as the failures count toward giving up
+                    for result in results:
+                        await self._write_one(session, result)
+
+    async def _write_delivered(
+        self, session: AsyncSession, webhook_id: uuid.UUID, results: list[_Result]
+    ) -> None:
+        """Successes of one webhook in three statements, whatever their number."""
+        now = results[-1].attempted_at
+        await session.execute(
+            update(Webhook)
+            .where(Webhook.id == webhook_id, Webhook.failing_since.is_not(None))
+            .values(failing_since=None)
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_([r.delivery.id for r in results]))
+            .values(
+                attempts=WebhookDelivery.attempts + 1,
+                status=DeliveryStatus.delivered,
+                delivered_at=now,
+                claimed_by=None,
+                claimed_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.add_all(_logged(r) for r in results)
+
+    async def _write_one(self, session: AsyncSession, result: _Result) -> None:
+        delivery, webhook, outcome, now = (
+            result.delivery, result.webhook, result.outcome, result.attempted_at
+        )  # fmt: skip
+        number = delivery.attempts + 1
+        if outcome.succeeded:
             await session.execute(
-                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(**values)
+                update(Webhook)
+                .where(Webhook.id == webhook.id, Webhook.failing_since.is_not(None))
+                .values(failing_since=None)
+                .execution_options(synchronize_session=False)
             )
-            session.add(
-                DeliveryAttempt(
-                    id=uuid.uuid4(),
-                    delivery_id=delivery.id,
-                    webhook_id=webhook.id,
-                    event_id=event.id,
-                    event_type=event.type,
-                    number=number,
-                    attempted_at=now,
-                    duration_ms=duration_ms,
-                    status_code=outcome.status_code,
-                    response_body=outcome.response,
-                    error=outcome.error,
-                    succeeded=outcome.succeeded,
-                )
+        else:
+            await session.execute(
+                select(Webhook.id).where(Webhook.id == webhook.id).with_for_update()
             )
+            await self._note_failure(session, webhook.id, now)
+        values: dict[str, Any] = {"attempts": number, "claimed_by": None, "claimed_at": None}
+        if outcome.succeeded:
+            values |= {"status": DeliveryStatus.delivered, "delivered_at": now}
+        else:
+            values["next_attempt_at"] = now + backoff(number)
+        await session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(**values)
+        )
+        session.add(_logged(result))
 
     async def _note_failure(
         self, session: AsyncSession, webhook_id: uuid.UUID, now: dt.datetime
