@@ -281,8 +281,8 @@ def import_files(
 
 @main.command()
 def worker() -> None:
-    """Run import jobs and webhook deliveries until SIGTERM or Ctrl-C (for deployments that
-    turn off RECTRACK_IMPORT_WORKER, or to add workers)."""
+    """Run import jobs, webhook deliveries and notification mails until SIGTERM or Ctrl-C (for
+    deployments that turn off RECTRACK_IMPORT_WORKER, or to add workers)."""
     import signal
 
     from app.db import create_engine, create_sessionmaker

@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     webhook_concurrency: int = 8
     # Finished deliveries, their attempts and their events are kept this many days.
     webhook_log_days: int = Field(default=30, ge=1)
+    # Notifications by email (docs/notifications.md): smtp://user:pass@host:587?starttls=true,
+    # or smtps://… for TLS from the start; unset, no mail is sent (the worker says so once).
+    smtp_url: SecretStr | None = None
+    mail_from: str = "rectrack <rectrack@localhost>"
+    # Where people reach the workspace: links in mails start with it.
+    public_url: str = "http://localhost:8000"
+    # A worker's claim on a mail or digest lapses after this long (the worker died).
+    mail_lease_seconds: float = 120
     # Run queued imports and webhook deliveries inside the API process. With several API
     # processes, leave it on in all of them (claiming is safe) or turn it off and run
     # `rectrack worker` instead.
@@ -147,6 +155,20 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return async_scheme + url[len(plain) :]
         return url
+
+    @field_validator("smtp_url")
+    @classmethod
+    def readable_smtp_url(cls, url: SecretStr | None) -> SecretStr | None:
+        from app.notifications.smtp import smtp_server
+
+        if url is not None:
+            smtp_server(url.get_secret_value())
+        return url
+
+    @field_validator("public_url")
+    @classmethod
+    def no_trailing_slash(cls, url: str) -> str:
+        return url.rstrip("/")
 
     @field_validator("timezone")
     @classmethod

@@ -1,6 +1,7 @@
 """Engine, sessions and the one-transaction-per-request session dependency."""
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -20,6 +21,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.config import Settings
 from app.errors import Conflict, PreconditionFailed
 from app.models.base import Base
+
+logger = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -60,6 +63,23 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+        for work in session.info.pop(_AFTER_COMMIT, []):
+            try:
+                await work(session)
+            except Exception:
+                logger.exception("work after the request's commit failed")
+            finally:
+                await session.rollback()
+
+
+_AFTER_COMMIT = "rectrack_after_commit"
+
+
+def after_commit(session: AsyncSession, work: Callable[[AsyncSession], Awaitable[None]]) -> None:
+    """Run `work` once the request's transaction is committed (not if it is rolled back), with
+    the same session in a new transaction: for what must see the commit, such as removing a
+    file no committed row uses any more. Its failure is logged; the answer stands."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(work)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

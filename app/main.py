@@ -33,6 +33,7 @@ from app.indicators.router import router as indicators_router
 from app.institutions.router import router as institutions_router
 from app.middleware import BodySizeLimit, NulInUrl, SecurityHeaders
 from app.migrations import head_revision
+from app.notifications.router import router as notifications_router
 from app.openapi import build_openapi
 from app.password_resets.router import router as password_resets_router
 from app.plans.router import router as plans_router
@@ -130,7 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # this one leaves room for the multipart framing around it.
         path_limits=[
             (
-                f"{API_PREFIX}/progress-updates/[^/]+/attachments",
+                f"({API_PREFIX})?/progress-updates/[^/]+/attachments",
                 settings.max_attachment_bytes + MULTIPART_ROOM,
             )
         ],
@@ -154,6 +155,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recommendations_router,
         suggestions_router,
         institutions_router,
+        # Before users': /users/me/notifications is not a user's id.
+        notifications_router,
         users_router,
         two_factor_router,
         password_resets_router,

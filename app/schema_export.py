@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from app.config import Settings
 from app.errors import Problem
 from app.main import create_app
+from app.notifications.schemas import NotificationSettingsRead, NotificationSettingsUpdate
 from app.recommendations.schemas import (
     RecommendationCreate,
     RecommendationRead,
@@ -17,6 +18,8 @@ JSON_SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "recommendation.schema.json": RecommendationRead,
     "recommendation-create.schema.json": RecommendationCreate,
     "recommendation-update.schema.json": RecommendationUpdate,
+    "notification-settings.schema.json": NotificationSettingsRead,
+    "notification-settings-update.schema.json": NotificationSettingsUpdate,
     "problem.schema.json": Problem,
 }
 

@@ -36,7 +36,7 @@ from app.db import create_engine, create_sessionmaker
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.reference.seed import seed_reference_data
-from bench.corpus import CorpusWriter
+from bench.corpus import CorpusWriter, clone_corpus
 
 POSTGRES_URL = os.environ.get(
     "RECTRACK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -168,7 +168,9 @@ async def scratch_database(backend: str, keep: str | None) -> AsyncIterator[tupl
         await admin.close()
 
 
-async def fill(url: str, records: int) -> float:
+async def fill(url: str, records: int, base: int | None = None) -> float:
+    """Write `records` realistic recommendations; or, with `base` (PostgreSQL), write `base`
+    and clone them up to `records` (bench.corpus.clone_corpus)."""
     await asyncio.to_thread(upgrade_to_head, url)
     settings = Settings(database_url=url)
     engine = create_engine(settings)
@@ -176,10 +178,16 @@ async def fill(url: str, records: int) -> float:
     async with create_sessionmaker(engine)() as session:
         await seed_reference_data(session, settings.seeds_dir)
         await session.commit()
-        await CorpusWriter(session).write(records)
+        await CorpusWriter(session).write(min(records, base or records))
     async with engine.begin() as connection:
         await connection.execute(text("ANALYZE"))
     await engine.dispose()
+    if base is not None and records > base:
+        raw = await asyncpg.connect(_dsn(url))
+        try:
+            await clone_corpus(raw, records)
+        finally:
+            await raw.close()
     return time.perf_counter() - started
 
 
@@ -264,6 +272,10 @@ def parse_arguments(doc: str | None, runs: int) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=runs)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument(
+        "--base", type=int, metavar="N",
+        help="PostgreSQL only: write N realistic records, then clone them up to --records",
+    )  # fmt: skip
+    parser.add_argument(
         "--keep", metavar="DATABASE",
         help="PostgreSQL only: fill this database if it does not exist, and keep it afterwards",
     )  # fmt: skip
@@ -276,7 +288,7 @@ async def on_corpus(
     """Fill a scratch database (or reuse a kept one) and run `measure(url, runs)` on it."""
     async with scratch_database(args.backend, args.keep) as (url, empty):
         if empty:
-            seconds = await fill(url, args.records)
+            seconds = await fill(url, args.records, args.base)
             print(f"{args.backend}: {args.records:,} recommendations written in {seconds:.0f} s")
         else:
             await asyncio.to_thread(upgrade_to_head, url)

@@ -13,6 +13,7 @@ from app.attachments.schemas import AttachmentRead
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
 from app.config import Settings
+from app.db import after_commit
 from app.errors import Conflict, NotFound, UnsupportedMediaType
 from app.imports.service import safe_filename
 from app.models.attachment import Attachment
@@ -145,10 +146,25 @@ async def delete(
     others = await session.scalar(select(func.count()).where(Attachment.sha256 == digest))
     if not others:
         # Only once the row is gone for good: a rolled-back delete keeps its file.
-        event.listen(
-            session.sync_session, "after_commit",
-            lambda _: storage.remove_if_unused(settings, digest), once=True,
-        )  # fmt: skip
+        after_commit(session, lambda fresh: _remove_unless_used(fresh, settings, digest))
+
+
+async def _remove_unless_used(session: AsyncSession, settings: Settings, digest: str) -> None:
+    """Remove the file of a content whose last row this request deleted, unless an upload of
+    the same content came meanwhile: one that looked for the file before it was moved aside
+    either still holds its marker or has committed its row, which is counted here, after the
+    move. (One that looks after the move places its own copy.)"""
+    aside = await asyncio.to_thread(storage.move_aside, settings, digest)
+    if aside is None:
+        return
+    wanted = await asyncio.to_thread(storage.is_marked, settings, digest)
+    if not wanted:
+        count = select(func.count()).where(Attachment.sha256 == digest)
+        wanted = bool(await session.scalar(count))
+    if wanted:
+        await asyncio.to_thread(storage.put_back, settings, aside, digest)
+    else:
+        await asyncio.to_thread(aside.unlink)
 
 
 async def list_for_update(

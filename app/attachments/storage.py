@@ -124,12 +124,16 @@ async def receive_upload(request: Request, settings: Settings) -> Received:
     out = None
     part: str | None = None  # "file", a field's name, or None for a part to skip
     value = bytearray()
+    parts = 0
     try:
         async for chunk in request.stream():
             parser.write(chunk)
             for event, data in events.queue:
                 if event == "headers":
                     part, value = _part_name(data, received), bytearray()
+                    parts += 1
+                    if parts > _MAX_FIELDS + 1:  # the file and its fields, named or not
+                        raise UnprocessableEntity.for_field("body", "too many parts", "too_many")
                     if part == "file":
                         received.temp = tmp_dir / f"{uuid.uuid4().hex}.part"
                         out = await asyncio.to_thread(received.temp.open, "wb")
@@ -155,8 +159,6 @@ async def receive_upload(request: Request, settings: Settings) -> Received:
                         raise UnprocessableEntity.for_field(f"body.{part}", "too long", "too_long")
                 elif event == "end" and part is not None and part != "file":
                     received.fields[part] = value.decode("utf-8", "replace")
-                    if len(received.fields) > _MAX_FIELDS:
-                        raise UnprocessableEntity.for_field("body", "too many fields", "too_many")
             events.queue.clear()
         parser.finalize()
         if out is None:
@@ -195,8 +197,8 @@ def keep(settings: Settings, received: Received) -> Path:
 
     Answers the upload's marker: a file beside it that says "a row for this content is on its
     way". It is made before the file is looked for, and the caller deletes it once the row is
-    committed or rolled back (forget_marker); until then, remove_if_unused leaves the content
-    where it is."""
+    committed or rolled back (forget_marker); until then, a removal (see
+    app/attachments/service.py) leaves the content where it is."""
     assert received.temp is not None
     assert received.digest
     target = blob_path(settings, received.digest)
@@ -215,23 +217,29 @@ def forget_marker(marker: Path) -> None:
     marker.unlink(missing_ok=True)
 
 
-def remove_if_unused(settings: Settings, digest: str) -> None:
-    """Remove a file whose last row was deleted (called after that commit). It is first moved
-    aside, atomically: an upload of the same content that looks after this finds no file and
-    places its own copy; one that looked before left its marker first, and the file is put
-    back. (A marker a crashed process left keeps the file for a day, no longer.)"""
+def move_aside(settings: Settings, digest: str) -> Path | None:
+    """The first step of removing a file whose last row was deleted: out of its name,
+    atomically, so that an upload of the same content that looks after this places its own
+    copy. None if it is not there."""
     target = blob_path(settings, digest)
     aside = target.with_name(f"{target.name}.{uuid.uuid4().hex}.removing")
     try:
         os.rename(target, aside)
     except FileNotFoundError:
-        return
+        return None
+    return aside
+
+
+def is_marked(settings: Settings, digest: str) -> bool:
+    """Whether an upload of this content, not committed yet, found the file and kept no copy
+    (see keep). A marker a crashed process left counts for a day, no longer."""
+    target = blob_path(settings, digest)
     recent = time.time() - _MARKER_SECONDS
-    pending = [m for m in target.parent.glob(f"{target.name}.*{_UPLOADING}") if _mtime(m) > recent]
-    if pending:
-        os.replace(aside, target)  # (a copy placed meanwhile holds the same bytes)
-    else:
-        aside.unlink()
+    return any(_mtime(m) > recent for m in target.parent.glob(f"{target.name}.*{_UPLOADING}"))
+
+
+def put_back(settings: Settings, aside: Path, digest: str) -> None:
+    os.replace(aside, blob_path(settings, digest))  # (a copy placed meanwhile: the same bytes)
 
 
 def _mtime(path: Path) -> float:
@@ -239,3 +247,26 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except FileNotFoundError:
         return 0.0
+
+
+def sweep_leftovers(settings: Settings, older_than_seconds: float = _MARKER_SECONDS) -> int:
+    """What a crashed process left in the store, a day later: partial uploads and stale
+    markers go; a file moved aside for removal and never finished is put back (a row may still
+    use it: an unused file costs disk, a missing one loses evidence). Answers how many."""
+    store = storage_dir(settings)
+    cutoff = time.time() - older_than_seconds
+    swept = 0
+    stale = [*store.glob("tmp/*.part"), *store.glob(f"sha256/*/*{_UPLOADING}")]
+    for path in stale:
+        if _mtime(path) and _mtime(path) < cutoff:
+            path.unlink(missing_ok=True)
+            swept += 1
+    for aside in store.glob("sha256/*/*.removing"):
+        if _mtime(aside) and _mtime(aside) < cutoff:
+            target = aside.with_name(aside.name.split(".", 1)[0])
+            if target.exists():
+                aside.unlink(missing_ok=True)
+            else:
+                os.replace(aside, target)
+            swept += 1
+    return swept

@@ -16,6 +16,7 @@ class Permission(enum.StrEnum):
     read_account = "read_account"
     change_own_password = "change_own_password"
     manage_own_second_factor = "manage_own_second_factor"
+    manage_own_notifications = "manage_own_notifications"
     run_imports = "run_imports"
     plan = "plan"
     report_progress = "report_progress"
@@ -30,6 +31,7 @@ _EVERY_SIGNED_IN = {
     Permission.change_own_password,
     Permission.manage_own_api_tokens,
     Permission.manage_own_second_factor,
+    Permission.manage_own_notifications,
     Permission.read_reports,
 }
 
@@ -62,6 +64,8 @@ SIGNED_IN_ONLY = frozenset(
         Permission.manage_own_api_tokens,
         Permission.change_own_password,
         Permission.manage_own_second_factor,
+        # A read-only token acts as a viewer, who may change its own settings: not through it.
+        Permission.manage_own_notifications,
         Permission.write_users,
     }
 )

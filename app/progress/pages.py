@@ -10,6 +10,7 @@ from app.db import SessionDep
 from app.i18n import Language
 from app.planning.my_work import my_work
 from app.progress import chart, service
+from app.progress.schemas import Figures
 from app.recommendations.filters import RecommendationFilters
 from app.web import choices
 from app.web.i18n import N_, page_language
@@ -27,8 +28,10 @@ async def overview(request: Request, session: SessionDep, context: WebDep) -> Re
     everything = RecommendationFilters()
     lang = page_language(request)
     progress = await service.sdg_progress(session, everything, lang)
-    totals = await service.total(session, everything)
     overdue_count, overdue = await most_overdue(session, OVERDUE_SHOWN)
+    # Read from the tally rather than counted over the corpus (service.total); the page shows
+    # the overdue actions of most_overdue, not those of totals.
+    totals = Figures.from_counts(await service.corpus_total(session), overdue_count)
     names = await choices.names_of_institutions(
         session, {a.institution_id for a in overdue if a.institution_id}
     )

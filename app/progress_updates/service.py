@@ -135,6 +135,11 @@ async def create_many(
         session.add_all(r for r in results if isinstance(r, ProgressUpdate))
         await flush_or_conflict(session)
         await record_events(session, actor, events)
+        if submit:
+            # Submitted from a workbook as from the API: webhooks and coordinators hear of it.
+            for made in results:
+                assert isinstance(made, ProgressUpdate)
+                await emit(session, "progress_update.submitted", ProgressUpdateRead.build(made))
     return results
 
 

@@ -132,7 +132,7 @@ async def disable(
     problem = await _password_then_code(session, owner, password, code, context)
     if problem is not None:
         return await _refused(request, session, owner, problem)
-    await service.remove(session, owner.user, owner, end_sessions=False)
+    await service.remove(session, owner.user, owner)
     # As after a password change: a session taken before this change does not outlive it.
     await keep_only_this_session(session, request, context, second_factor=False)
     flash(context, Message(N_("Two-factor sign-in is off.")))

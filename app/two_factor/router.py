@@ -85,7 +85,8 @@ async def start_enrolment(
 
 @router.post(
     f"{_ME}/confirm",
-    summary="Confirm the enrolment with the app's first code; answers recovery codes, once",
+    summary="Confirm the enrolment with the app's first code; answers recovery codes, once, and "
+    "ends every session and login token (sign in again with a code)",
     responses=problem_responses(409),
 )
 async def confirm_enrolment(
@@ -117,7 +118,8 @@ async def replace_recovery_codes(
 @router.post(
     f"{_ME}/disable",
     status_code=204,
-    summary="Stop signing in with a second factor (password and code needed)",
+    summary="Stop signing in with a second factor (password and code needed); ends every "
+    "session and login token",
     responses=problem_responses(409, 429),
 )
 async def disable_second_factor(
@@ -126,7 +128,7 @@ async def disable_second_factor(
     refused = await _password_then_code(session, owner, data, request)
     if refused is not None:
         return refused
-    await service.remove(session, owner.user, owner, end_sessions=False)
+    await service.remove(session, owner.user, owner)
     return Response(status_code=204)
 
 
@@ -137,6 +139,6 @@ async def disable_second_factor(
     responses=problem_responses(404),
 )
 async def remove_second_factor(session: SessionDep, actor: Admin, user: UserDep) -> Response:
-    if not await service.remove(session, user, actor, end_sessions=True):
+    if not await service.remove(session, user, actor):
         raise NotFound(f"User {user.id} has no second factor.")
     return Response(status_code=204)

@@ -152,6 +152,9 @@ async def confirm_enrolment(
         )  # fmt: skip
     credential.confirmed_at = utcnow()
     credential.last_step = step
+    # Sessions and login tokens taken with the password alone end: a stolen one must not
+    # outlive the change that was meant to lock its thief out (sign in again with a code).
+    user.session_version += 1
     codes = await _new_recovery_codes(session, user.id)
     await record_event(
         session, actor, "enable_second_factor", "user", str(user.id),
@@ -168,18 +171,16 @@ async def replace_recovery_codes(session: AsyncSession, user: User, actor: Princ
     return codes
 
 
-async def remove(
-    session: AsyncSession, user: User, actor: Principal | None, *, end_sessions: bool
-) -> bool:
-    """Remove the account's second factor and recovery codes; False if it had none. With
-    `end_sessions` (an admin's removal, say after a lost phone), its login tokens stop working."""
+async def remove(session: AsyncSession, user: User, actor: Principal | None) -> bool:
+    """Remove the account's second factor and recovery codes; False if it had none. Its
+    sessions and login tokens end, as after a password change (the person's own removal, or an
+    admin's after a lost phone)."""
     await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     removed = await session.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id))
     if not removed.rowcount:  # type: ignore[attr-defined]
         return False
-    if end_sessions:
-        user.session_version += 1
-        await session.flush()
+    user.session_version += 1
+    await session.flush()
     await record_event(
         session, actor, "disable_second_factor", "user", str(user.id),
         {"second_factor": {"before": "totp", "after": None}},

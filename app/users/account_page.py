@@ -1,6 +1,7 @@
 """The /account page, assembled from every feature that has a section on it: the person, their
-password and language (app/users/pages.py), their second factor (app/two_factor/pages.py) and
-their API tokens (app/api_tokens/pages.py). Each of those pages' forms renders it again, with
+password and language (app/users/pages.py), their second factor (app/two_factor/pages.py),
+their notification settings (app/notifications/pages.py) and their API tokens
+(app/api_tokens/pages.py). Each of those pages' forms renders it again, with
 its problems next to its fields, when what was sent is refused."""
 
 from typing import Any
@@ -16,6 +17,7 @@ from app.auth.principal import Principal
 from app.models.base import utcnow
 from app.models.institution import Institution
 from app.models.user import TokenScope
+from app.notifications import service as notifications
 from app.pagination import PageParams
 from app.two_factor import service as two_factor
 from app.web.forms import FieldErrors
@@ -47,6 +49,7 @@ async def render_account(
         "token_form": token_form or {},
         "scopes": list(TokenScope),
         "now": utcnow(),
+        "notifications": await notifications.read_settings(session, user),
     }
     if principal.can(Permission.manage_own_second_factor):
         values["second_factor"] = await two_factor.state(session, user.id)

@@ -193,6 +193,6 @@ async def remove_second_factor(
     request: Request, session: SessionDep, context: CsrfDep, admin: Admin, user_id: uuid.UUID
 ) -> Response:
     """DELETE /users/{id}/two-factor: after a lost phone; the person's sessions end."""
-    await two_factor.remove(session, await user_by_id(session, user_id), admin, end_sessions=True)
+    await two_factor.remove(session, await user_by_id(session, user_id), admin)
     flash(context, Message(N_("The second factor is removed and the person's sessions ended.")))
     return redirect(request, f"/admin/users/{user_id}")

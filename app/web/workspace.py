@@ -21,6 +21,7 @@ from app.clusters import pages as cluster_pages
 from app.imports import pages as import_pages
 from app.indicators import pages as indicator_pages
 from app.institutions import pages as institution_pages
+from app.notifications import pages as notification_pages
 from app.password_resets import pages as password_reset_pages
 from app.planning import pages as planning_pages
 from app.progress import pages as progress_pages
@@ -51,6 +52,7 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     action_pages,
     indicator_pages,
     user_pages,
+    notification_pages,
     two_factor_pages,
     api_token_pages,
     auth_pages,

@@ -327,11 +327,14 @@ class DeliveryWorker:
                 finally:
                     await response.aclose()
             outcome.status_code = response.status_code
-            outcome.response = kept[:KEPT_RESPONSE_CHARS].decode("utf-8", "replace")
+            # As text in the log: without NULs, which PostgreSQL's text refuses.
+            text = kept[:KEPT_RESPONSE_CHARS].decode("utf-8", "replace")
+            outcome.response = text.replace("\x00", "\ufffd")
         except TimeoutError:
             outcome.error = f"no answer within {TIMEOUT_SECONDS:g} s"
         except httpx.HTTPError as exc:
-            outcome.error = f"{type(exc).__name__}: {exc}"[:KEPT_RESPONSE_CHARS]
+            error = f"{type(exc).__name__}: {exc}"[:KEPT_RESPONSE_CHARS]
+            outcome.error = error.replace("\x00", "\ufffd")
         return outcome
 
     async def _record(self, result: _Result) -> None:
@@ -344,14 +347,45 @@ class DeliveryWorker:
                 batch, self._unwritten = self._unwritten, []
                 try:
                     await self._write(batch)
-                except BaseException as exc:
-                    for item in batch:
-                        item.failed = exc
-                else:
-                    for item in batch:
-                        item.written = True
+                except Exception:
+                    # One attempt the database refuses (its webhook deleted meanwhile, say)
+                    # must not fail the others: each is written alone.
+                    await self._write_each(batch)
+                for item in batch:
+                    item.written = item.failed is None
         if result.failed is not None:
             raise result.failed
+
+    async def _write_each(self, batch: list[_Result]) -> None:
+        for item in batch:
+            try:
+                await self._write([item])
+            except Exception as exc:
+                logger.warning(
+                    "webhook delivery %s: the attempt could not be logged (%s); it is due again "
+                    "after its backoff", item.delivery.id, type(exc).__name__,
+                )  # fmt: skip
+                try:
+                    await self._postpone(item)
+                except Exception as again:
+                    item.failed = again
+
+    async def _postpone(self, result: _Result) -> None:
+        """Count the attempt and wait its backoff, even when its log could not be written: a
+        delivery released at once would be sent again at once, for ever. (A delivery whose
+        webhook is gone matches no row: nothing is left to send.)"""
+        number = result.delivery.attempts + 1
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == result.delivery.id)
+                .values(
+                    attempts=number,
+                    claimed_by=None,
+                    claimed_at=None,
+                    next_attempt_at=result.attempted_at + backoff(number),
+                )
+            )
 
     async def _write(self, batch: list[_Result]) -> None:
         by_webhook: dict[uuid.UUID, list[_Result]] = {}

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.base import utcnow
 from app.models.webhook import DeliveryStatus, OutboxEvent, Webhook, WebhookDelivery
+from app.notifications.events import notify
 from app.webhooks.schemas import EventType
 
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
@@ -35,6 +36,8 @@ async def emit(session: AsyncSession, type_: str, data: BaseModel | dict[str, An
     the rest of the change; committed or rolled back with it)."""
     assert type_ in EVENT_TYPES, type_
     body = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+    # The people who hear of it by mail, in the same transaction (app/notifications/events.py).
+    await notify(session, type_, body)
     webhooks = (
         await session.execute(select(Webhook.id, Webhook.events).where(Webhook.active.is_(True)))
     ).all()

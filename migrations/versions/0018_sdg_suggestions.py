@@ -1,7 +1,7 @@
 """SDG suggestions: the index (vectors, packed centroids, exemplars) and rejections
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0019
 Create Date: 2026-11-29 23:50:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

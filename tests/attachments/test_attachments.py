@@ -4,6 +4,9 @@ streaming, one copy per content, and what the public may download."""
 import asyncio
 import hashlib
 import io
+import os
+import time
+import uuid
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +16,9 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
+from app.attachments import storage
 from app.attachments.storage import Received, blob_path, forget_marker, keep, storage_dir
+from app.models.attachment import Attachment
 from tests.conftest import ClientFactory
 from tests.planning.factories import assign, focal_point_headers, institution_id, report
 from tests.problems import assert_problem
@@ -348,3 +353,86 @@ async def test_an_update_holds_at_most_the_configured_number_of_files(
     listed = await client.get(f"/progress-updates/{update['id']}/attachments")
     assert len(listed.json()["items"]) == 2
     assert len(_files_in(app)) == 2
+
+
+async def test_repeated_or_unnamed_parts_count_toward_the_cap(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    update = await _draft(client)
+    path = f"/progress-updates/{update['id']}/attachments"
+    boundary = "b0undary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n'] * 40
+    parts += [f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\n1\r\n"] * 40
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
+        f"text\r\n--{boundary}--\r\n"
+    )
+    sent = await client.post(
+        path, content="".join(parts).encode(),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )  # fmt: skip
+    assert_problem(sent, 422, "body")
+    assert _files_in(app) == []
+
+
+async def test_a_row_committed_just_before_the_removal_keeps_its_file(
+    app: FastAPI, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload of the same content found the file, then committed its row (and dropped its
+    marker) after the delete had counted no other row and before the file was removed: the
+    removal counts again after the move, and puts the file back."""
+    settings = app.state.settings
+    first = (await _upload(client, (await _draft(client))["id"], PDF)).json()
+    second = await _draft(client)
+    temp = storage_dir(settings) / "tmp" / "in-flight.part"
+    temp.write_bytes(PDF)
+    marker = keep(settings, Received(temp=temp, size=len(PDF), digest=first["sha256"]))
+    move_aside = storage.move_aside
+    loop = asyncio.get_running_loop()
+
+    async def commit_the_uploads_row() -> None:
+        async with app.state.sessionmaker() as session, session.begin():
+            session.add(
+                Attachment(
+                    id=uuid.uuid4(), progress_update_id=uuid.UUID(second["id"]),
+                    filename="b.pdf", content_type="application/pdf", size=len(PDF),
+                    sha256=first["sha256"], public=False,
+                )
+            )  # fmt: skip
+
+    def upload_commits_then_move(settings: Any, digest: str) -> Any:
+        # Runs in a worker thread while the request awaits it: the loop is free meanwhile.
+        asyncio.run_coroutine_threadsafe(commit_the_uploads_row(), loop).result(timeout=30)
+        forget_marker(marker)
+        return move_aside(settings, digest)
+
+    monkeypatch.setattr(storage, "move_aside", upload_commits_then_move)
+    deleted = await client.delete(f"/attachments/{first['id']}", headers={"If-Match": "*"})
+    assert deleted.status_code == 204
+    assert blob_path(settings, first["sha256"]).read_bytes() == PDF
+    assert [p.name for p in _files_in(app)] == [first["sha256"]]
+
+
+async def test_what_a_crash_left_in_the_store_is_swept_a_day_later(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    settings = app.state.settings
+    kept = (await _upload(client, (await _draft(client))["id"], PDF)).json()
+    target = blob_path(settings, kept["sha256"])
+    partial = storage_dir(settings) / "tmp" / "cut-off.part"
+    partial.write_bytes(b"%PDF-1.4 half")
+    marker = target.with_name(f"{target.name}.dead{'.uploading'}")
+    marker.touch()
+    aside = target.with_name(f"{target.name}.dead.removing")
+    os.replace(target, aside)  # a removal that crashed before it was finished
+    fresh = storage_dir(settings) / "tmp" / "arriving.part"
+    fresh.write_bytes(b"%PDF-1.4 still arriving")
+    day_ago = time.time() - 25 * 3600
+    for path in (partial, marker, aside):
+        os.utime(path, (day_ago, day_ago))
+    assert storage.sweep_leftovers(settings) == 3
+    assert not partial.exists()
+    assert not marker.exists()
+    assert target.read_bytes() == PDF  # put back: a row uses it
+    assert fresh.exists()  # an upload of today is not touched
+    assert (await client.get(f"/attachments/{kept['id']}")).content == PDF

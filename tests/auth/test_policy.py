@@ -80,6 +80,10 @@ ACCOUNTS = [
     Rule("admin's write token", "DELETE", "/api-tokens/{own_token}", DENIED),
     Rule("admin's write token", "POST", "/users/me/password", DENIED, _PASSWORD_CHANGE),
     Rule("anonymous", "POST", "/api-tokens", SIGN_IN, _TOKEN),
+    # Everyone signed in chooses their own notifications (DESIGN §11).
+    Rule("viewer", "PATCH", "/users/me/notifications", OK, {"digest": "weekly"}),
+    Rule("focal point", "PATCH", "/users/me/notifications", OK, {"email": False}),
+    Rule("anonymous", "PATCH", "/users/me/notifications", SIGN_IN, {"digest": "off"}),
 ]
 # API tokens never manage accounts (DESIGN §6): not even an admin's write token.
 TOKENS_MANAGING_ACCOUNTS = [
@@ -94,7 +98,7 @@ PUBLIC_READS = (
     "/progress-updates/{validated}",
 )  # fmt: skip
 SIGNED_IN_READS = (
-    "/users", "/users/{user}", "/users/me", "/api-tokens", "/audit",
+    "/users", "/users/{user}", "/users/me", "/users/me/notifications", "/api-tokens", "/audit",
     "/recommendations/{r1}/history", "/imports",
 )  # fmt: skip
 PUBLIC = [

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app.models.audit import AuditRecord
 from app.models.indicator import Measurement
+from app.models.notification import Notification
 from app.models.progress_update import ProgressUpdate
 from app.models.user import Role
 from app.models.workbook_row import WorkbookRow
@@ -209,6 +210,12 @@ async def test_round_trip_applies_every_sheet_and_a_second_upload_creates_nothin
     mine = [r for r in audited["items"] if r["entity_id"] == update["id"]]
     assert {r["action"] for r in mine} == {"create", "submit"}
     assert all(r["actor"]["user_id"] and r["client"] for r in mine)
+    # Submitted from the workbook as from the API: the coordinators are told.
+    async with app.state.sessionmaker() as session:
+        told = await session.scalars(
+            select(Notification.data).where(Notification.type == "progress_update.submitted")
+        )
+        assert update["id"] in {data["update_id"] for data in told.all()}
     audited = (await client.get("/audit", params={"entity_id": plan.action["id"]})).json()
     assert audited["items"][0]["changes"]["status"] == {
         "before": "planned", "after": "in_progress"

@@ -22,12 +22,20 @@ from tests.conftest import ClientFactory
 from tests.problems import assert_problem
 
 
-async def enrol(http: AsyncClient) -> tuple[pyotp.TOTP, list[str]]:
+async def enrol(http: AsyncClient, app: FastAPI | None = None) -> tuple[pyotp.TOTP, list[str]]:
+    """Enrol the caller. Confirming ends its login token: with `app`, `http` gets a new one
+    (as signing in again with a code would give, without spending one)."""
     started = await http.post("/users/me/two-factor", json={"password": PASSWORD})
     assert started.status_code == 201, started.text
     totp = pyotp.TOTP(started.json()["secret"])
+    me = (await http.get("/users/me")).json()["id"]
     confirmed = await http.post("/users/me/two-factor/confirm", json={"code": totp.now()})
     assert confirmed.status_code == 200, confirmed.text
+    assert_problem(await http.get("/users/me"), 401)  # the token taken before has ended
+    if app is not None:
+        async with app.state.sessionmaker() as session:
+            user = await session.get_one(User, uuid.UUID(me))
+        http.headers.update(bearer(app, user))
     codes: list[str] = confirmed.json()["recovery_codes"]
     return totp, codes
 
@@ -74,6 +82,9 @@ async def test_enrolment_shows_the_secret_and_recovery_codes_once(
     assert confirmed.status_code == 200, confirmed.text
     codes = confirmed.json()["recovery_codes"]
     assert len(codes) == len(set(codes)) == 10
+    assert_problem(await http.get("/users/me/two-factor"), 401)  # taken with the password alone
+    async with app.state.sessionmaker() as session:
+        http.headers.update(bearer(app, await session.get_one(User, user.id)))
     status = await http.get("/users/me/two-factor")
     assert status.json() == {"enabled": True, "pending": False, "recovery_codes_left": 10,
                              "required": False}  # fmt: skip
@@ -92,7 +103,7 @@ async def test_signing_in_takes_a_code_once(
     app: FastAPI, make_client: ClientFactory, anonymous: AsyncClient
 ) -> None:
     user, http = await _user_with_client(app, make_client)
-    totp, _ = await enrol(http)
+    totp, _ = await enrol(http, app)
     needed = await login(anonymous, user.email)
     assert_problem(needed, 401)
     assert needed.json()["type"] == "urn:rectrack:problem:second-factor-required"
@@ -113,7 +124,7 @@ async def test_one_code_sent_twice_at_once_signs_in_once(
     app: FastAPI, make_client: ClientFactory, anonymous: AsyncClient
 ) -> None:
     user, http = await _user_with_client(app, make_client)
-    totp, _ = await enrol(http)
+    totp, _ = await enrol(http, app)
     code = next_code(totp)
     responses = await asyncio.gather(*(login(anonymous, user.email, code) for _ in range(4)))
     assert sorted(r.status_code for r in responses) == [200, 401, 401, 401]
@@ -123,7 +134,7 @@ async def test_a_recovery_code_works_once(
     app: FastAPI, make_client: ClientFactory, anonymous: AsyncClient
 ) -> None:
     user, http = await _user_with_client(app, make_client)
-    _, codes = await enrol(http)
+    _, codes = await enrol(http, app)
     typed = codes[0].upper().replace("-", " ")  # read out loud, typed in by hand
     assert (await login(anonymous, user.email, typed)).status_code == 200
     assert_problem(await login(anonymous, user.email, codes[0]), 401)
@@ -134,7 +145,7 @@ async def test_wrong_codes_count_toward_the_login_limits(
     app: FastAPI, make_client: ClientFactory
 ) -> None:
     user, http = await _user_with_client(app, make_client)
-    totp, _ = await enrol(http)
+    totp, _ = await enrol(http, app)
     here = await make_client(address="203.0.113.5")
     for n in range(10):
         assert_problem(await login(here, user.email, f"{n:06d}"), 401)
@@ -147,7 +158,7 @@ async def test_disabling_needs_the_password_and_a_code(
     app: FastAPI, make_client: ClientFactory, anonymous: AsyncClient
 ) -> None:
     user, http = await _user_with_client(app, make_client)
-    totp, codes = await enrol(http)
+    totp, codes = await enrol(http, app)
     path = "/users/me/two-factor/disable"
     assert_problem(await http.post(path, json={"password": PASSWORD}), 422, "body.code")
     wrong_password = await http.post(path, json={"password": "no", "code": next_code(totp)})
@@ -155,15 +166,17 @@ async def test_disabling_needs_the_password_and_a_code(
     wrong_code = await http.post(path, json={"password": PASSWORD, "code": "999999"})
     assert_problem(wrong_code, 422, "body.code")
     assert (await http.post(path, json={"password": PASSWORD, "code": codes[1]})).status_code == 204
-    assert (await login(anonymous, user.email)).status_code == 200
-    assert (await http.get("/users/me/two-factor")).json()["enabled"] is False
+    assert_problem(await http.get("/users/me"), 401)  # its sessions ended with the change
+    signed_in = await _token(await login(anonymous, user.email))  # the password alone again
+    status = await anonymous.get("/users/me/two-factor", headers=signed_in)
+    assert status.json()["enabled"] is False
 
 
 async def test_new_recovery_codes_replace_the_old(
     app: FastAPI, make_client: ClientFactory, anonymous: AsyncClient
 ) -> None:
     user, http = await _user_with_client(app, make_client)
-    totp, old = await enrol(http)
+    totp, old = await enrol(http, app)
     fresh = await http.post(
         "/users/me/two-factor/recovery-codes", json={"password": PASSWORD, "code": next_code(totp)}
     )
@@ -178,7 +191,7 @@ async def test_an_admin_removes_a_lost_second_factor(
     app: FastAPI, make_client: ClientFactory, admin: AsyncClient, anonymous: AsyncClient
 ) -> None:
     user, http = await _user_with_client(app, make_client)
-    await enrol(http)
+    await enrol(http, app)
     assert (await admin.delete(f"/users/{user.id}/two-factor")).status_code == 204
     assert_problem(await http.get("/users/me"), 401)  # its sessions ended
     assert (await login(anonymous, user.email)).status_code == 200

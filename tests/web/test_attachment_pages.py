@@ -165,3 +165,19 @@ async def test_a_viewer_may_not_attach_and_nothing_is_read(app: FastAPI) -> None
     assert _kept(app) == []
     await focal.aclose()
     await viewer.aclose()
+
+
+async def test_the_page_takes_a_file_as_large_as_the_api_does(app: FastAPI) -> None:
+    """The request body limit of the workspace's upload route is the attachment limit, not the
+    2 MB of a form: a 3 MB PDF is kept, one over the limit is named next to the field."""
+    corpus = await fill(app, count=4)
+    focal, _ = await signed_in_browser(app, Role.focal_point, institution_id=corpus.ministry_id)
+    update = await _draft(app, focal, corpus.detail_id)
+    token = csrf_token(await focal.get(f"/recommendations/{corpus.detail_id}"))
+    large = PDF + b"%" * (3 * 1024 * 1024)
+    assert (await _attach(focal, update.id, token, "budget.pdf", large)).status_code == 303
+    too_large = PDF + b"%" * app.state.settings.max_attachment_bytes
+    refused = await _attach(focal, update.id, token, "budget.pdf", too_large)
+    assert refused.status_code == 422
+    assert "larger than rectrack keeps" in refused.text
+    await focal.aclose()

@@ -21,6 +21,8 @@ class Receiver:
     # Statuses for the first requests, in order; 200 once they are used up.
     statuses: list[int] = field(default_factory=list)
     delay: float = 0.0
+    # What a failing answer's body says (a hostile receiver may send anything).
+    failure_body: bytes = b"try again later"
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Set at each request.
@@ -32,8 +34,12 @@ class Receiver:
 
 
 @contextmanager
-def receiver(statuses: list[int] | None = None, delay: float = 0.0) -> Iterator[Receiver]:
+def receiver(
+    statuses: list[int] | None = None, delay: float = 0.0, failure_body: bytes | None = None
+) -> Iterator[Receiver]:
     state = Receiver(url="", statuses=list(statuses or []), delay=delay)
+    if failure_body is not None:
+        state.failure_body = failure_body
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -49,7 +55,7 @@ def receiver(statuses: list[int] | None = None, delay: float = 0.0) -> Iterator[
                 self.send_response(status)
                 self.send_header("content-type", "text/plain")
                 self.end_headers()
-                self.wfile.write(b"ok" if status < 300 else b"try again later")
+                self.wfile.write(b"ok" if status < 300 else state.failure_body)
             except BrokenPipeError:
                 pass  # the sender was killed mid-request (tests/reliability/test_webhook_crash.py)
 
