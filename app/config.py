@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     webhook_lease_seconds: float = 60
     # Deliveries a worker sends at once.
     webhook_concurrency: int = 8
+    # Near-duplicates (docs/duplicates.md): two texts whose shingle sets' Jaccard similarity
+    # reaches this are near-duplicates. bench/duplicates_quality.py measured the default.
+    duplicate_threshold: float = Field(default=0.5, gt=0, le=1)
     # Finished deliveries, their attempts and their events are kept this many days.
     webhook_log_days: int = Field(default=30, ge=1)
     # Notifications by email (docs/notifications.md): smtp://user:pass@host:587?starttls=true,

@@ -44,6 +44,7 @@ from app.recommendations.router import router as recommendations_router
 from app.reference.router import router as reference_router
 from app.reports.router import router as reports_router
 from app.secret_key import with_secret_key
+from app.similarity.router import router as similarity_router
 from app.suggestions.router import router as suggestions_router
 from app.two_factor.router import router as two_factor_router
 from app.users.router import router as users_router
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks_router,
         plans_router,
         reports_router,
+        similarity_router,
     ):
         api.include_router(router)
     install_docs(app)

@@ -37,6 +37,7 @@ from app.models.taxonomy import AffectedPerson, Theme
 from app.recommendations import service as recommendations
 from app.recommendations.schemas import UprWrite
 from app.recommendations.search import search_document
+from app.similarity import index as similarity_index
 
 FACTS_KEY = "_facts"
 
@@ -141,6 +142,7 @@ async def _create(session: AsyncSession, records: list[ImportRecord], lookups: L
     await bulk_insert(session, RecommendationSearch.__table__, search)  # type: ignore[arg-type]
     for name, rows in links.items():
         await bulk_insert(session, _LINK_TABLES[name].__table__, rows)
+    await similarity_index.index_new(session, [(r["id"], r["text"]) for r in recs])
 
 
 _LINK_TABLES: dict[str, Any] = {
@@ -209,6 +211,7 @@ async def _update(
     rec.import_digests = digests
     rec.updated_at = utcnow()
     await recommendations.write_search_document(session, rec)
+    await similarity_index.reindex(session, rec.id, rec.text)
     await session.flush()
     updated = await recommendations.get_recommendation(session, rec.id)
     assert updated is not None

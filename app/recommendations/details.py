@@ -27,6 +27,7 @@ from app.pagination import PageParams
 from app.progress_updates import service as progress_updates
 from app.recommendations import service
 from app.recommendations.reads import read_models
+from app.similarity.pages import section_values as similarity_values
 from app.suggestions import service as suggestions
 from app.web import choices
 from app.web.flash import flash
@@ -125,6 +126,7 @@ async def detail_values(
         "focal_point_options": await choices.focal_points(session) if can_plan else [],
         "cluster_options": await choices.clusters(session) if can_plan else [],
         "today": today(),
+        "similarity": await similarity_values(session, context, rec_id),
         "problem": None,
         "errors": {},
         "failed": None,  # which form came back with problems

@@ -54,6 +54,7 @@ from app.recommendations.schemas import (
     UprWrite,
 )
 from app.recommendations.search import search_document
+from app.similarity import index as similarity_index
 from app.webhooks.events import emit_recommendations
 
 LOAD_FOR_READ = (
@@ -362,6 +363,7 @@ async def create_recommendation(
         )
     )
     await flush_or_conflict(session, _UHRI_ID_TAKEN)
+    await similarity_index.index_new(session, [(rec.id, rec.text)])
     created = await get_recommendation(session, rec.id)
     assert created is not None
     await record_event(
@@ -420,6 +422,7 @@ async def update_recommendation(
                 "body.text", "a recommendation keeps at least one language"
             )
         rec.text = merged
+        await similarity_index.reindex(session, rec.id, merged)
     if data.countries is not None:
         set_countries(rec, data.countries)
     if data.themes is not None:

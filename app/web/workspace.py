@@ -28,6 +28,7 @@ from app.progress import pages as progress_pages
 from app.progress_updates import pages as progress_update_pages
 from app.recommendations import edit_pages as recommendation_edit_pages
 from app.recommendations import pages as recommendation_pages
+from app.similarity import pages as similarity_pages
 from app.two_factor import pages as two_factor_pages
 from app.users import admin_pages as user_admin_pages
 from app.users import pages as user_pages
@@ -44,6 +45,7 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     progress_update_pages,
     attachment_pages,
     cluster_pages,
+    similarity_pages,
     institution_pages,
     import_pages,
     user_admin_pages,

@@ -1,0 +1,137 @@
+"""Coordinators link recommendations as duplicates, and apply validated progress to a group."""
+
+from fastapi import FastAPI
+from httpx import AsyncClient
+
+from app.models.user import Role
+from tests.conftest import ClientFactory
+from tests.planning.factories import (
+    assign,
+    focal_point_headers,
+    institution_id,
+    report,
+    status_of,
+    validated,
+)
+from tests.problems import assert_problem
+from tests.recommendations.factories import create_recommendation
+
+UNKNOWN = "00000000-0000-0000-0000-000000000000"
+
+
+async def _linked(http: AsyncClient, rec_id: str) -> set[str]:
+    response = await http.get(f"/recommendations/{rec_id}/duplicates")
+    assert response.status_code == 200, response.text
+    return set(response.json()["recommendation_ids"])
+
+
+async def test_link_merge_and_unlink(
+    client: AsyncClient, admin: AsyncClient, anonymous: AsyncClient
+) -> None:
+    a, b, c, d = [(await create_recommendation(client))["id"] for _ in range(4)]
+    assert await _linked(anonymous, a) == set()
+    response = await client.post(
+        f"/recommendations/{a}/duplicates", json={"recommendation_ids": [b]}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["recommendation_ids"] == [b]
+    await client.post(f"/recommendations/{c}/duplicates", json={"recommendation_ids": [d]})
+    # Linking b with c merges the two groups into one: shown on each of them.
+    await client.post(f"/recommendations/{b}/duplicates", json={"recommendation_ids": [c]})
+    assert await _linked(anonymous, a) == {b, c, d}
+    assert await _linked(anonymous, d) == {a, b, c}
+    gone = await client.delete(f"/recommendations/{a}/duplicates/{d}")
+    assert gone.status_code == 200, gone.text
+    assert set(gone.json()["recommendation_ids"]) == {b, c}
+    assert await _linked(anonymous, d) == set()
+    await client.delete(f"/recommendations/{a}/duplicates/{b}")
+    await client.delete(f"/recommendations/{a}/duplicates/{c}")
+    # A group of one is no group.
+    assert await _linked(anonymous, a) == set()
+    assert (await anonymous.get(f"/recommendations/{a}/duplicates")).json()["group_id"] is None
+    history = (await admin.get(f"/recommendations/{d}/history")).json()["items"]
+    assert [r["action"] for r in history][:2] == ["link_duplicates", "link_duplicates"]
+    assert history[0]["changes"]["duplicates"] == {"before": sorted([a, b, c]), "after": []}
+
+
+async def test_who_may_link(client: AsyncClient, make_client: ClientFactory, app: FastAPI) -> None:
+    a, b = [(await create_recommendation(client))["id"] for _ in range(2)]
+    body = {"recommendation_ids": [b]}
+    anonymous = await make_client()
+    assert_problem(await anonymous.post(f"/recommendations/{a}/duplicates", json=body), 401)
+    viewer = await make_client(Role.viewer)
+    focal = await make_client(headers=await focal_point_headers(app, await institution_id(app)))
+    for caller in (viewer, focal):
+        assert_problem(await caller.post(f"/recommendations/{a}/duplicates", json=body), 403)
+    assert (await client.post(f"/recommendations/{a}/duplicates", json=body)).status_code == 200
+    for caller in (viewer, focal):
+        assert_problem(await caller.delete(f"/recommendations/{a}/duplicates/{b}"), 403)
+    assert_problem(await anonymous.delete(f"/recommendations/{a}/duplicates/{b}"), 401)
+    assert await _linked(client, a) == {b}
+
+
+async def test_bad_links(client: AsyncClient) -> None:
+    a, b = [(await create_recommendation(client))["id"] for _ in range(2)]
+    url = f"/recommendations/{a}/duplicates"
+    assert_problem(await client.post(url, json={"recommendation_ids": [UNKNOWN]}), 422)
+    assert_problem(await client.post(url, json={"recommendation_ids": [a]}), 422)
+    assert_problem(await client.post(url, json={"recommendation_ids": []}), 422)
+    assert_problem(await client.post(url, json={"recommendation_ids": ["x"]}), 422)
+    assert_problem(await client.post(url, json={"ids": [b]}), 422)
+    assert_problem(
+        await client.post(
+            f"/recommendations/{UNKNOWN}/duplicates", json={"recommendation_ids": [b]}
+        ),
+        404,
+    )
+    assert_problem(await client.delete(f"{url}/{b}"), 404)
+    assert await _linked(client, a) == set()
+
+
+async def test_apply_a_validated_update_to_the_group(
+    app: FastAPI, client: AsyncClient, make_client: ClientFactory, admin: AsyncClient
+) -> None:
+    a, b, c, lone = [(await create_recommendation(client))["id"] for _ in range(4)]
+    await client.post(f"/recommendations/{a}/duplicates", json={"recommendation_ids": [b, c]})
+    justice = await institution_id(app)
+    await assign(client, a, justice)
+    draft = await report(client, a, "implemented", narrative="Law adopted", institution_id=justice)
+    assert_problem(
+        await client.post(f"/progress-updates/{draft['id']}/apply-to-duplicates", json={}), 409
+    )
+    update = await validated(client, a, "partially_implemented")
+    focal = await make_client(headers=await focal_point_headers(app, justice))
+    url = f"/progress-updates/{update['id']}/apply-to-duplicates"
+    assert_problem(await focal.post(url, json={}), 403)
+    assert_problem(await client.post(url, json={"validate": "maybe"}), 422)
+    applied = await client.post(url, json={})
+    assert applied.status_code == 200, applied.text
+    copies = applied.json()["created"]
+    assert sorted(c["recommendation_id"] for c in copies) == sorted([b, c])
+    assert {c["state"] for c in copies} == {"validated"}
+    assert {c["assessment"] for c in copies} == {"partially_implemented"}
+    assert await status_of(client, b) == "partially_implemented"
+    assert await status_of(client, lone) == "not_started"
+    # The same again creates nothing.
+    assert (await client.post(url, json={})).json()["created"] == []
+    trail = (
+        await admin.get("/audit", params={"entity_type": "progress_update", "action": "create"})
+    ).json()
+    copied = [r for r in trail["items"] if r["changes"].get("copied_from")]
+    assert len(copied) == 2
+
+
+async def test_apply_as_submitted_copies(app: FastAPI, client: AsyncClient) -> None:
+    a, b = [(await create_recommendation(client))["id"] for _ in range(2)]
+    await client.post(f"/recommendations/{a}/duplicates", json={"recommendation_ids": [b]})
+    update = await validated(client, a, "implemented")
+    url = f"/progress-updates/{update['id']}/apply-to-duplicates"
+    applied = await client.post(url, json={"validate": False})
+    copies = applied.json()["created"]
+    assert [c["state"] for c in copies] == ["submitted"]
+    # Submitted copies count for nothing until a validator accepts them.
+    assert await status_of(client, b) == "not_started"
+    assert (
+        await client.post(f"/progress-updates/{copies[0]['id']}/validate", json={})
+    ).status_code == 200
+    assert await status_of(client, b) == "implemented"

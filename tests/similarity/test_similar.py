@@ -1,0 +1,148 @@
+"""Near-duplicates found by the index: repeats and edits found, unrelated records not, pairs
+compared in a language both have, and every write keeps the index current."""
+
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy import delete
+
+from app.models.similarity import SimilarityBand, SimilaritySignature
+from app.models.user import Role
+from app.similarity.index import rebuild
+from tests.conftest import ClientFactory
+from tests.problems import assert_problem
+from tests.recommendations.factories import create_recommendation
+
+TORTURE = (
+    "Ensure that all allegations of torture and ill-treatment by law enforcement officials are "
+    "promptly, impartially and effectively investigated, that perpetrators are prosecuted and, "
+    "if convicted, punished with appropriate penalties, and that victims obtain redress."
+)
+TORTURE_EDITED = (
+    "132.45 Ensure that perpetrators are prosecuted and, if convicted, punished with appropriate "
+    "penalties, that all allegations of torture and ill-treatment by police officials are "
+    "promptly, impartially and effectively investigated, and that victims obtain full redress "
+    "(Denmark);"
+)
+SCHOOLS = (
+    "Increase the budget allocated to primary education in rural areas and train more "
+    "teachers, in particular women, so that every girl completes primary school."
+)
+TORTURE_FR = (
+    "Veiller à ce que toutes les allégations de torture et de mauvais traitements imputés à des "
+    "agents des forces de l'ordre fassent rapidement l'objet d'enquêtes impartiales et efficaces."
+)
+TORTURE_ES = (
+    "Velar por que todas las denuncias de tortura y malos tratos por agentes del orden se "
+    "investiguen con prontitud, imparcialidad y eficacia, y que los autores sean enjuiciados."
+)
+
+
+async def _similar(client: AsyncClient, rec_id: str, **params: float) -> list[dict[str, object]]:
+    response = await client.get(f"/recommendations/{rec_id}/similar", params=params)
+    assert response.status_code == 200, response.text
+    found: list[dict[str, object]] = response.json()
+    return found
+
+
+async def test_repeat_and_edit_found_unrelated_not(client: AsyncClient) -> None:
+    first = await create_recommendation(client, text={"en": TORTURE})
+    repeat = await create_recommendation(
+        client, text={"en": TORTURE}, mechanism="CAT", symbol="CAT/C/KEN/CO/3"
+    )
+    edited = await create_recommendation(client, text={"en": TORTURE_EDITED})
+    unrelated = await create_recommendation(client, text={"en": SCHOOLS})
+    found = await _similar(client, first["id"])
+    assert [f["id"] for f in found] == [repeat["id"], edited["id"]]
+    assert found[0]["score"] == 1.0
+    assert 0.5 <= float(found[1]["score"]) < 1  # type: ignore[arg-type]
+    assert unrelated["id"] not in {
+        f["id"] for f in await _similar(client, first["id"], min_score=0.01)
+    }
+    assert await _similar(client, unrelated["id"]) == []
+
+
+async def test_only_recommendations_to_the_same_state(client: AsyncClient) -> None:
+    kenya = await create_recommendation(client, text={"en": TORTURE})
+    await create_recommendation(client, text={"en": TORTURE}, countries=["UGA"])
+    assert await _similar(client, kenya["id"]) == []
+
+
+async def test_compared_in_a_language_both_have(client: AsyncClient) -> None:
+    # A UHRI record in English and Spanish meets a national one written in Spanish only.
+    uhri = await create_recommendation(client, text={"en": TORTURE, "es": TORTURE_ES})
+    national = await create_recommendation(client, text={"es": TORTURE_ES})
+    french = await create_recommendation(client, text={"fr": TORTURE_FR})
+    assert [f["id"] for f in await _similar(client, national["id"])] == [uhri["id"]]
+    assert [f["id"] for f in await _similar(client, uhri["id"])] == [national["id"]]
+    # No language in common: never compared, even though both speak of torture.
+    assert await _similar(client, french["id"], min_score=0.01) == []
+
+
+async def test_edits_keep_the_index_current(client: AsyncClient) -> None:
+    one = await create_recommendation(client, text={"en": TORTURE})
+    two = await create_recommendation(client, text={"en": SCHOOLS})
+    assert await _similar(client, one["id"]) == []
+    etag = (await client.get(f"/recommendations/{two['id']}")).headers["etag"]
+    changed = await client.patch(
+        f"/recommendations/{two['id']}", json={"text": {"en": TORTURE}}, headers={"If-Match": etag}
+    )
+    assert changed.status_code == 200, changed.text
+    assert [f["id"] for f in await _similar(client, one["id"])] == [two["id"]]
+    etag = changed.headers["etag"]
+    await client.delete(f"/recommendations/{two['id']}", headers={"If-Match": etag})
+    assert await _similar(client, one["id"]) == []  # archived ones are left out
+    assert await _similar(client, two["id"]) == []
+
+
+async def test_duplicates_for_a_state(client: AsyncClient, anonymous: AsyncClient) -> None:
+    a = await create_recommendation(client, text={"en": TORTURE})
+    b = await create_recommendation(client, text={"en": TORTURE_EDITED})
+    c = await create_recommendation(client, text={"en": TORTURE}, mechanism="CAT")
+    d = await create_recommendation(client, text={"en": SCHOOLS})
+    e = await create_recommendation(client, text={"en": SCHOOLS + " Build schools."})
+    await create_recommendation(client, text={"en": TORTURE}, countries=["UGA"])
+    response = await anonymous.get("/duplicates", params={"country": "ken"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["country"] == "KEN"
+    groups = [(set(g["recommendation_ids"]), g["linked"]) for g in body["groups"]]
+    assert groups == [({a["id"], b["id"], c["id"]}, False), ({d["id"], e["id"]}, False)]
+    scores = [g["score"] for g in body["groups"]]
+    assert scores == sorted(scores, reverse=True)
+    linked = await client.post(
+        f"/recommendations/{d['id']}/duplicates", json={"recommendation_ids": [e["id"]]}
+    )
+    assert linked.status_code == 200, linked.text
+    again = (await anonymous.get("/duplicates", params={"country": "KEN"})).json()
+    assert [g["linked"] for g in again["groups"]] == [False, True]
+
+
+async def test_bad_input_is_a_problem(client: AsyncClient, make_client: ClientFactory) -> None:
+    rec = await create_recommendation(client, text={"en": TORTURE})
+    assert_problem(await client.get("/duplicates"), 422, "query.country")
+    assert_problem(await client.get("/duplicates", params={"country": "XXX"}), 422, "query.country")
+    assert_problem(await client.get("/duplicates", params={"country": "KENYA"}), 422)
+    assert_problem(await client.get("/duplicates", params={"country": "KEN", "min_score": 2}), 422)
+    assert_problem(
+        await client.get("/duplicates", params={"country": "KEN", "threshold": 0.3}),
+        422,
+        "query.threshold",
+    )
+    assert_problem(
+        await client.get(f"/recommendations/{rec['id']}/similar", params={"limit": 0}), 422
+    )
+    unknown = "00000000-0000-0000-0000-000000000000"
+    assert_problem(await client.get(f"/recommendations/{unknown}/similar"), 404)
+    viewer = await make_client(Role.viewer)
+    assert (await viewer.get(f"/recommendations/{rec['id']}/similar")).status_code == 200
+
+
+async def test_rebuild_restores_the_index(app: FastAPI, client: AsyncClient) -> None:
+    one = await create_recommendation(client, text={"en": TORTURE})
+    two = await create_recommendation(client, text={"en": TORTURE_EDITED, "fr": TORTURE_FR})
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(delete(SimilarityBand))
+        await session.execute(delete(SimilaritySignature))
+    assert await _similar(client, one["id"]) == []
+    assert await rebuild(app.state.sessionmaker, workers=2) == 2
+    assert [f["id"] for f in await _similar(client, one["id"])] == [two["id"]]
