@@ -45,6 +45,7 @@ from app.reference.router import router as reference_router
 from app.reports.router import router as reports_router
 from app.secret_key import with_secret_key
 from app.similarity.router import router as similarity_router
+from app.suggestions.router import router as suggestions_router
 from app.two_factor.router import router as two_factor_router
 from app.users.router import router as users_router
 from app.web.workspace import install_workspace
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         reference_router,
         recommendations_router,
+        suggestions_router,
         institutions_router,
         # Before users': /users/me/notifications is not a user's id.
         notifications_router,

@@ -46,8 +46,10 @@ from app.imports.schemas import ImportJobRead
 from app.imports.writer import write_batch
 from app.models.base import utcnow
 from app.models.import_job import ImportJob, JobStatus
+from app.models.recommendation import Recommendation
 from app.models.user import User
 from app.pagination import KeysetOrder, PageParams, cursor_timestamp, cursor_uuid, paginate
+from app.suggestions import index as suggestion_index
 from app.webhooks.events import emit
 
 logger = logging.getLogger("rectrack.imports")
@@ -347,8 +349,9 @@ async def _commit_batch(
     lookups: Lookups,
     fmt: Format,
     label: str,
-) -> None:
-    """Write one batch's records and the job's progress in one transaction."""
+) -> list[str]:
+    """Write one batch's records and the job's progress in one transaction; returns the
+    uhri_ids it created or changed."""
     assert batch.last_index is not None
     good, problems, counts = batch.records, batch.problems, batch.counts
     async with sessionmaker() as session, session.begin():
@@ -370,6 +373,7 @@ async def _commit_batch(
         stored.heartbeat_at = utcnow()
         job.processed, job.resume_index = stored.processed, stored.resume_index
         job.counts = stored.counts
+    return result.written
 
 
 async def _run_batches(
@@ -401,7 +405,7 @@ async def _run_batches(
         try:
             for attempt in range(1, BATCH_ATTEMPTS + 1):
                 try:
-                    await _commit_batch(sessionmaker, job, batch, lookups, fmt, label)
+                    written = await _commit_batch(sessionmaker, job, batch, lookups, fmt, label)
                     break
                 except UNIQUE_KEY_CLASHES:
                     # Another import committed some of these records first (a unique key
@@ -413,10 +417,28 @@ async def _run_batches(
             # Let the reader thread finish its batch before the file and lookups go away.
             await asyncio.wait([upcoming])
             raise
+        await add_to_suggestion_index(sessionmaker, written)
         if progress is not None:
             outcome = progress(job)
             if outcome is not None:
                 await outcome
+
+
+async def add_to_suggestion_index(
+    sessionmaker: async_sessionmaker[AsyncSession], uhri_ids: list[str]
+) -> None:
+    """Keep the SDG suggestion index current with a committed batch, in its own transaction:
+    an index that fails to update must not fail the import (`suggest rebuild` repairs it)."""
+    if not uhri_ids:
+        return
+    try:
+        async with sessionmaker() as session, session.begin():
+            ids = await session.scalars(
+                select(Recommendation.id).where(Recommendation.uhri_id.in_(uhri_ids))
+            )
+            await suggestion_index.add(session, ids.all())
+    except Exception:
+        logger.exception("import: the SDG suggestion index was not updated; run suggest rebuild")
 
 
 async def _finish(

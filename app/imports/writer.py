@@ -46,6 +46,8 @@ FACTS_KEY = "_facts"
 class BatchResult:
     counts: Counter[str] = field(default_factory=Counter)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    # The uhri_ids this batch created or changed (what the SDG suggestion index adds).
+    written: list[str] = field(default_factory=list)
 
 
 async def create_pending_labels(
@@ -257,6 +259,7 @@ async def write_batch(
     result.counts["updated"] += len(changed)
     if dry_run:
         return result
+    result.written = [r.uhri_id for r in new] + [r.uhri_id for r, _ in changed]
     await _create(session, new, lookups)
     if changed:
         loaded = await session.scalars(

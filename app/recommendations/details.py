@@ -28,6 +28,7 @@ from app.progress_updates import service as progress_updates
 from app.recommendations import service
 from app.recommendations.reads import read_models
 from app.similarity.pages import section_values as similarity_values
+from app.suggestions import service as suggestions
 from app.web import choices
 from app.web.flash import flash
 from app.web.forms import Outcome
@@ -86,6 +87,13 @@ async def detail_values(
         people |= {u.author_id for u in updates if u.author_id}
         people |= {u.reviewed_by_id for u in updates if u.reviewed_by_id}
     can_plan = context.can(Permission.plan)
+    can_edit = context.can(Permission.write_recommendations)
+    # Suggestions are the coordinators' to decide: only they see them (and pay for them).
+    suggested = []
+    if can_edit and not rec.archived:
+        loaded = await suggestions.recommendation_for_suggestions(session, rec_id)
+        if loaded is not None:
+            suggested = (await suggestions.suggest(session, loaded)).sdg_targets
     mine = principal.institution_id if principal is not None else None
     assigned_here = mine is not None and any(a.institution_id == mine for a in found_assignments)
     return {
@@ -102,10 +110,13 @@ async def detail_values(
         "history": history,
         "country_names": await choices.names_of_countries(session, set(rec.countries), lang),
         "goal_names": await choices.goal_names(session, lang),
-        "target_titles": await _target_titles(session, rec.sdg_targets, lang),
+        "target_titles": await _target_titles(
+            session, rec.sdg_targets + [s.code for s in suggested], lang
+        ),
+        "suggestions": suggested,
         "institution_names": await choices.names_of_institutions(session, institution_ids),
         "people": await choices.names_of_users(session, people),
-        "can_edit": context.can(Permission.write_recommendations),
+        "can_edit": can_edit,
         "can_plan": can_plan,
         # What the forms offer; the services decide again when a form is sent.
         "can_report": context.can(Permission.report_progress) and (can_plan or assigned_here),

@@ -24,11 +24,12 @@ from app.errors import (
     UnprocessableEntity,
 )
 from app.recommendations import service
-from app.recommendations.details import detail_values, render_detail
+from app.recommendations.details import answer_detail_form, detail_values, render_detail
 from app.recommendations.excerpts import excerpt
 from app.recommendations.listing import PAGE_SIZES, SORTS, ListQuery, parse_list_query
 from app.recommendations.reads import read_models
 from app.recommendations.schemas import BulkPriority, RecommendationUpdate
+from app.suggestions import service as suggestions
 from app.web import choices
 from app.web.flash import flash
 from app.web.forms import (
@@ -221,3 +222,32 @@ async def set_priority(
         return await render_detail(request, session, context, rec_id, outcome, failed="priority")
     flash(context, Message(N_("The priority is saved.")))
     return redirect(request, f"/recommendations/{rec_id}")
+
+
+@router.post("/recommendations/{recommendation_id}/suggestions/{code}/{decision}")
+async def decide_suggestion(
+    request: Request, session: SessionDep, context: CsrfDep, principal: Editor,
+    recommendation_id: str, code: str, decision: str,
+) -> Response:  # fmt: skip
+    """The detail page's accept and reject buttons: the API's accept and reject, as forms."""
+    rec_id = page_uuid(recommendation_id)
+    if decision not in ("accept", "reject"):
+        raise NotFound(f"There is nothing at {request.url.path}.")
+    rec = await service.get_recommendation(session, rec_id)
+    if rec is None:
+        raise NotFound(f"There is no recommendation {rec_id}.")
+
+    async def save() -> None:
+        if decision == "accept":
+            await suggestions.accept(session, rec, code, principal)
+        else:
+            await suggestions.reject(session, rec, code, principal)
+
+    done = (
+        Message(N_("Target %(code)s is added."), {"code": code})
+        if decision == "accept"
+        else Message(N_("Target %(code)s will not be suggested again."), {"code": code})
+    )
+    return await answer_detail_form(
+        request, session, context, rec_id, await attempt(save), failed="suggestions", done=done
+    )

@@ -16,6 +16,7 @@ from app.models.country import Country
 from app.models.mechanism import Mechanism, MechanismType
 from app.models.sdg import SdgGoal, SdgTarget, target_sort_order
 from app.models.taxonomy import AffectedPerson, Theme
+from app.suggestions.seeds import target_titles
 
 
 def _read_json(path: Path) -> list[dict[str, Any]]:
@@ -63,12 +64,13 @@ async def seed_reference_data(session: AsyncSession, seeds_dir: Path) -> dict[st
         }
         for g in _read_json(seeds_dir / "sdg_goals.json")
     ]
+    titles = target_titles(seeds_dir)
     targets = [
         {
             "code": t["code"],
             "goal_number": int(t["goal"]),
             "sort_order": target_sort_order(t["code"]),
-            "title": {"en": t["title"]},
+            "title": titles[t["code"]],
         }
         for t in _read_csv(seeds_dir / "sdg_targets.csv")
     ]

@@ -86,6 +86,7 @@ LABELS: dict[str, dict[str, str]] = {
         "validate": N_("Validated"),
         "reject": N_("Rejected"),
         "measure": N_("Measured"),
+        "reject_sdg_suggestion": N_("SDG suggestion rejected"),
     },
 }
 

@@ -1,0 +1,203 @@
+"""SDG suggestions: what is suggested, accepting (a tag, as PATCH adds it) and rejecting."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from httpx import AsyncClient
+
+from app.models.user import Role
+from app.suggestions.index import rebuild
+from tests.conftest import ClientFactory
+from tests.problems import assert_problem
+from tests.recommendations.denormalized import tally_beside_recount
+from tests.recommendations.factories import create_recommendation
+
+# Each target's tagged recommendations, in words like UHRI's.
+CORPUS = {
+    "16.2": [
+        "Combat the sale and trafficking of children and their sexual exploitation",
+        "End violence against children, including corporal punishment and abuse in schools",
+        "Protect children from trafficking, abuse and exploitation, and prosecute perpetrators",
+    ],
+    "5.2": [
+        "Eliminate violence against women, including domestic violence and sexual violence",
+        "Adopt a law criminalising domestic violence and marital rape against women",
+    ],
+    "4.1": [
+        "Ensure free and compulsory primary and secondary education for all girls and boys",
+        "Increase school enrolment and completion rates in primary education",
+    ],
+    "16.10": [
+        "Guarantee freedom of expression and protect journalists and human rights defenders",
+        "Repeal laws that restrict freedom of expression and access to information",
+    ],
+}
+# Target 6.1's own words (seeds/sdg_targets.csv); nothing in CORPUS is tagged 6.1.
+WATER = (
+    "By 2030, achieve universal and equitable access to safe and affordable drinking water for all"
+)
+
+
+async def _corpus(app: FastAPI, client: AsyncClient) -> dict[str, list[str]]:
+    ids: dict[str, list[str]] = {}
+    for code, texts in CORPUS.items():
+        for text in texts:
+            rec = await create_recommendation(client, text={"en": text}, sdg_targets=[code])
+            ids.setdefault(code, []).append(rec["id"])
+    await _rebuild(app)
+    return ids
+
+
+async def _rebuild(app: FastAPI) -> None:
+    async with app.state.sessionmaker() as session, session.begin():
+        await rebuild(session)
+
+
+async def _suggested(client: AsyncClient, rec_id: str) -> list[dict[str, Any]]:
+    response = await client.get(f"/recommendations/{rec_id}/suggestions")
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["sdg_targets"]
+    scores = [item["score"] for item in items]
+    assert scores == sorted(scores, reverse=True)
+    return items
+
+
+async def test_a_targets_own_words_get_that_target_first(app: FastAPI, client: AsyncClient) -> None:
+    await _corpus(app, client)
+    rec = await create_recommendation(client, text={"en": WATER})
+    first = (await _suggested(client, rec["id"]))[0]
+    assert first["code"] == "6.1"
+    assert first["goal"] == 6
+    assert {"kind": "target_text", "lang": "en"}.items() <= first["because"][0].items()
+
+
+async def test_tagged_neighbours_lead_and_are_named(app: FastAPI, client: AsyncClient) -> None:
+    ids = await _corpus(app, client)
+    rec = await create_recommendation(
+        client, text={"en": "Combat the trafficking and sexual exploitation of children"}
+    )
+    first = (await _suggested(client, rec["id"]))[0]
+    assert first["code"] == "16.2"
+    named = {r["recommendation_id"] for r in first["because"] if r["kind"] == "recommendation"}
+    assert named
+    assert named <= set(ids["16.2"])
+
+
+async def test_tags_it_has_are_not_suggested(app: FastAPI, client: AsyncClient) -> None:
+    await _corpus(app, client)
+    rec = await create_recommendation(client, text={"en": WATER}, sdg_targets=["6.1"])
+    assert "6.1" not in {item["code"] for item in await _suggested(client, rec["id"])}
+
+
+async def test_a_rejected_code_never_returns(app: FastAPI, client: AsyncClient) -> None:
+    await _corpus(app, client)
+    rec = await create_recommendation(client, text={"en": WATER})
+    response = await client.post(f"/recommendations/{rec['id']}/suggestions/6.1/reject")
+    assert response.status_code == 204, response.text
+    assert "6.1" not in {item["code"] for item in await _suggested(client, rec["id"])}
+    # Nor after the index is rebuilt, nor when rejected twice.
+    await _rebuild(app)
+    again = await client.post(f"/recommendations/{rec['id']}/suggestions/6.1/reject")
+    assert again.status_code == 204
+    assert "6.1" not in {item["code"] for item in await _suggested(client, rec["id"])}
+    history = (await client.get(f"/recommendations/{rec['id']}/history")).json()["items"]
+    assert [h["action"] for h in history].count("reject_sdg_suggestion") == 1
+    # People decide: PATCH may still tag it.
+    patched = await client.patch(
+        f"/recommendations/{rec['id']}",
+        json={"sdg_targets": ["6.1"]},
+        headers={"If-Match": f'"{rec["version"]}"'},
+    )
+    assert patched.status_code == 200, patched.text
+
+
+async def test_accept_adds_the_tag_and_moves_progress(app: FastAPI, client: AsyncClient) -> None:
+    await _corpus(app, client)
+    rec = await create_recommendation(client, text={"en": WATER})
+    goal_6 = (await client.get("/progress/sdgs")).json()["goals"][5]
+    assert goal_6["goal"] == 6
+    assert goal_6["recommendations"] == 0
+
+    response = await client.post(f"/recommendations/{rec['id']}/suggestions/6.1/accept")
+    assert response.status_code == 200, response.text
+    assert response.json()["sdg_targets"] == ["6.1"]
+    assert response.json()["sdg_goals"] == [6]
+    assert response.headers["ETag"] == f'"{response.json()["version"]}"'
+
+    tally, recount = await tally_beside_recount(app)
+    assert tally == recount
+    progress = (await client.get("/progress/sdgs")).json()
+    assert progress["goals"][5]["recommendations"] == 1
+    by_target = (await client.get("/progress/sdgs/6")).json()
+    assert any(
+        row["target"] == "6.1" and row["recommendations"] == 1 for row in by_target["targets"]
+    )
+    assert "6.1" not in {item["code"] for item in await _suggested(client, rec["id"])}
+    history = (await client.get(f"/recommendations/{rec['id']}/history")).json()["items"]
+    assert history[0]["action"] == "update"
+    assert history[0]["changes"]["sdg_targets"] == {"before": [], "after": ["6.1"]}
+
+    # Accepting again changes nothing.
+    again = await client.post(f"/recommendations/{rec['id']}/suggestions/6.1/accept")
+    assert again.status_code == 200
+    assert again.json()["version"] == response.json()["version"]
+
+
+async def test_accept_feeds_the_index(app: FastAPI, client: AsyncClient) -> None:
+    await _corpus(app, client)
+    first = await create_recommendation(
+        client, text={"en": "Provide clean water to rural villages"}
+    )
+    await client.post(f"/recommendations/{first['id']}/suggestions/6.1/accept")
+    rec = await create_recommendation(client, text={"en": "Provide clean water to rural villages"})
+    top = (await _suggested(client, rec["id"]))[0]
+    assert top["code"] == "6.1"
+    assert first["id"] in {r["recommendation_id"] for r in top["because"]}
+
+
+async def test_only_coordinators_and_admins_decide(
+    app: FastAPI, client: AsyncClient, admin: AsyncClient, make_client: ClientFactory
+) -> None:
+    rec = await create_recommendation(client, text={"en": WATER})
+    for action in ("accept", "reject"):
+        path = f"/recommendations/{rec['id']}/suggestions/6.1/{action}"
+        for role in (Role.viewer, Role.focal_point):
+            assert_problem(await (await make_client(role)).post(path), 403)
+        assert_problem(await (await make_client()).post(path), 401)
+    assert (
+        await admin.post(f"/recommendations/{rec['id']}/suggestions/6.2/reject")
+    ).status_code == 204
+    viewer = await make_client(Role.viewer)
+    assert (await viewer.get(f"/recommendations/{rec['id']}/suggestions")).status_code == 200
+
+
+async def test_a_code_that_is_not_a_target_is_422(client: AsyncClient) -> None:
+    rec = await create_recommendation(client, text={"en": WATER})
+    for code in ("99.9", "16", "x"):
+        for action in ("accept", "reject"):
+            response = await client.post(
+                f"/recommendations/{rec['id']}/suggestions/{code}/{action}"
+            )
+            assert_problem(response, 422, "path.code")
+    after = (await client.get(f"/recommendations/{rec['id']}")).json()
+    assert after["version"] == rec["version"]
+
+
+async def test_archived_gets_an_empty_list_and_unknown_is_404(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    await _corpus(app, client)
+    rec = await create_recommendation(client, text={"en": WATER})
+    assert await _suggested(client, rec["id"])
+    deleted = await client.delete(
+        f"/recommendations/{rec['id']}", headers={"If-Match": f'"{rec["version"]}"'}
+    )
+    assert deleted.status_code == 204
+    assert await _suggested(client, rec["id"]) == []
+    missing = await client.get("/recommendations/00000000-0000-4000-8000-000000000000/suggestions")
+    assert_problem(missing, 404)
+
+
+async def test_without_an_index_nothing_is_suggested(client: AsyncClient) -> None:
+    rec = await create_recommendation(client, text={"en": WATER})
+    assert await _suggested(client, rec["id"]) == []
