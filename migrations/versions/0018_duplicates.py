@@ -1,6 +1,6 @@
 """The near-duplicate index (similarity_band, similarity_signature) and duplicate_link
 
-Revision ID: 0019
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-11-30 00:00:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019"
+revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
