@@ -111,6 +111,11 @@ def test_clusters_and_institutions(driver: webdriver.Chrome, served: Served, lan
     ministry = f"/institutions/{served.corpus.ministry_id}"
     _check_page(driver, served, ministry, "institution", lang)
     assert served.corpus.focal_point.email in driver.page_source
+    # The State's near-duplicates: the corpus repeats its torture recommendation.
+    _check_page(driver, served, "/duplicates?country=KEN", "duplicates", lang)
+    assert driver.find_elements(By.CSS_SELECTOR, 'form[action="/duplicates/group"]'), (
+        "a group to put into a cluster"
+    )
 
 
 @pytest.mark.parametrize("lang", LANGUAGES_SHOWN)
