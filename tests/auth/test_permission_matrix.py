@@ -77,6 +77,8 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
     created = await admin.post("/recommendations", json=recommendation_payload())
     assert created.status_code == 201, created.text
     rec_id = created.json()["id"]
+    other = await admin.post("/recommendations", json=recommendation_payload())
+    assert other.status_code == 201, other.text
     planned = {
         "cluster": await admin.post(
             "/clusters", json={"name": "C", "recommendation_ids": [rec_id]}
@@ -129,6 +131,7 @@ async def _world(app: FastAPI, admin: AsyncClient) -> dict[str, str]:
     group = (await admin.get("/affected-persons", params={"limit": 1})).json()["items"][0]
     return {
         "recommendation_id": created.json()["id"],
+        "other_id": other.json()["id"],
         "institution_id": str(institution.id),
         "user_id": str(user.id),
         "token_id": str(token_id),
