@@ -7,6 +7,7 @@ request made again to the same State); each is rescored by the Jaccard similarit
 texts' shingles in a language both have (minhash.shared_language).
 """
 
+import asyncio
 import itertools
 import uuid
 from collections import defaultdict
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, select
+from sqlalchemy import update as update_statement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Event, diff, record_events
@@ -181,6 +183,28 @@ async def duplicates_for_country(
         .where(RecommendationCountry.country_iso3 == iso3, Recommendation.archived.is_(False))
     )).all())  # fmt: skip
     signatures = await _signatures(session, members)
+    # The pure computation runs in a worker thread: the event loop keeps answering meanwhile.
+    likely = await asyncio.to_thread(_likely_pairs, signatures, threshold)
+    if not likely:
+        return []
+    ids = sorted({i for pair in likely for i in pair}, key=str)
+    texts: dict[uuid.UUID, dict[str, str]] = {}
+    for start in range(0, len(ids), 1000):
+        texts.update(await _texts(session, ids[start : start + 1000]))
+    found = await asyncio.to_thread(_grouped, texts, likely, threshold)
+    return found[:limit]
+
+
+# A band bucket this large is one text made many times (a UPR session repeats a request, each
+# with its own State): its members are paired along a chain and with its first one, not each
+# with each, so that the work grows with the State's size, not with its square. The groups come
+# out the same when the members are alike, as a full bucket's are.
+FULL_PAIRING_UP_TO = 40
+
+
+def _likely_pairs(
+    signatures: Mapping[uuid.UUID, Mapping[str, Any]], threshold: float
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
     buckets: dict[int, list[uuid.UUID]] = defaultdict(list)
     for rec_id, by_language in signatures.items():
         for language, sig in by_language.items():
@@ -188,16 +212,22 @@ async def duplicates_for_country(
                 buckets[value].append(rec_id)
     pairs: set[tuple[uuid.UUID, uuid.UUID]] = set()
     for bucket in buckets.values():
-        if len(bucket) > 1:
-            ordered = sorted(set(bucket), key=str)
+        if len(bucket) < 2:
+            continue
+        ordered = sorted(set(bucket), key=str)
+        if len(ordered) <= FULL_PAIRING_UP_TO:
             pairs.update(itertools.combinations(ordered, 2))
-    likely = [(a, b) for a, b in pairs if _likely(signatures[a], signatures[b], threshold)]
-    if not likely:
-        return []
-    ids = sorted({i for pair in likely for i in pair}, key=str)
-    texts: dict[uuid.UUID, dict[str, str]] = {}
-    for start in range(0, len(ids), 1000):
-        texts.update(await _texts(session, ids[start : start + 1000]))
+        else:
+            pairs.update(itertools.pairwise(ordered))
+            pairs.update((ordered[0], other) for other in ordered[2:])
+    return [(a, b) for a, b in pairs if _likely(signatures[a], signatures[b], threshold)]
+
+
+def _grouped(
+    texts: dict[uuid.UUID, dict[str, str]],
+    likely: list[tuple[uuid.UUID, uuid.UUID]],
+    threshold: float,
+) -> list[Group]:
     scorer = _Shingles(texts)
     parent: dict[uuid.UUID, uuid.UUID] = {}
 
@@ -222,7 +252,7 @@ async def duplicates_for_country(
         best[r] = max(best.get(r, 0.0), score)
     found = [Group(sorted(g, key=str), round(best[r], 4)) for r, g in groups.items()]
     found.sort(key=lambda g: (-g.score, -len(g.recommendation_ids), str(g.recommendation_ids[0])))
-    return found[:limit]
+    return found
 
 
 # Linked duplicates
@@ -268,19 +298,25 @@ async def _members(
 def _events(
     before: Mapping[uuid.UUID, uuid.UUID], after: Mapping[uuid.UUID, uuid.UUID]
 ) -> list[Event]:
-    """One audit record per recommendation whose duplicates changed: the others before/after."""
-
-    def others(links: Mapping[uuid.UUID, uuid.UUID], rec_id: uuid.UUID) -> list[str]:
-        group = links.get(rec_id)
-        return sorted(str(r) for r, g in links.items() if g == group and r != rec_id)
-
+    """An audit record for each recommendation that joined or left a group (its group before
+    and after), and one for the group that the others stayed in (who joined, who left): what
+    changed, never every member's full list, which would grow with the square of a group."""
     events: list[Event] = []
-    for rec_id in sorted(set(before) | set(after), key=str):
-        was = others(before, rec_id) if rec_id in before else []
-        now = others(after, rec_id) if rec_id in after else []
-        changes = diff({"duplicates": was}, {"duplicates": now})
+    moved = sorted((r for r in set(before) | set(after) if before.get(r) != after.get(r)), key=str)
+    for rec_id in moved:
+        was, now = before.get(rec_id), after.get(rec_id)
+        changes = diff(
+            {"duplicate_group": str(was) if was else None},
+            {"duplicate_group": str(now) if now else None},
+        )
+        events.append(("link_duplicates", "recommendation", str(rec_id), changes))
+    stayed = {g for r, g in after.items() if before.get(r) == g}
+    for group_id in sorted(stayed, key=str):
+        joined = sorted(str(r) for r in moved if after.get(r) == group_id)
+        left = sorted(str(r) for r in moved if before.get(r) == group_id)
+        changes = diff({"joined": [], "left": []}, {"joined": joined, "left": left})
         if changes:
-            events.append(("link_duplicates", "recommendation", str(rec_id), changes))
+            events.append(("link_duplicates", "duplicate_group", str(group_id), changes))
     return events
 
 
@@ -297,6 +333,7 @@ async def link(
         raise UnprocessableEntity.for_field(
             "body.recommendation_ids", "name at least one other recommendation", "too_short"
         )
+    await _check_linkable(session, rec_id, wanted)
     involved = [rec_id, *wanted]
     current = await _groups_of(session, involved)
     before = await _members(session, list(set(current.values())))
@@ -312,6 +349,42 @@ async def link(
     )
     await flush_or_conflict(session)
     await record_events(session, actor, _events(before, after))
+
+
+async def _check_linkable(
+    session: AsyncSession, rec_id: uuid.UUID, wanted: Sequence[uuid.UUID]
+) -> None:
+    """Duplicates are the same request made to the same State: refuse archived recommendations
+    and those that share no State with this one (a validated copy applied to them would count
+    in another State's figures)."""
+    archived = (await session.scalars(
+        select(Recommendation.id).where(Recommendation.id.in_(wanted), Recommendation.archived)
+    )).all()  # fmt: skip
+    if archived:
+        raise UnprocessableEntity.for_field(
+            "body.recommendation_ids", f"archived: {', '.join(sorted(map(str, archived)))}",
+            "archived",
+        )  # fmt: skip
+    own = set((await session.scalars(
+        select(RecommendationCountry.country_iso3)
+        .where(RecommendationCountry.recommendation_id == rec_id)
+    )).all())  # fmt: skip
+    rows = await session.execute(
+        select(RecommendationCountry.recommendation_id, RecommendationCountry.country_iso3).where(
+            RecommendationCountry.recommendation_id.in_(wanted)
+        )
+    )
+    theirs: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for other, iso3 in rows.all():
+        theirs[other].add(iso3)
+    elsewhere = sorted(str(o) for o in wanted if theirs.get(o, set()) != own and not (
+        theirs.get(o, set()) & own
+    ))  # fmt: skip
+    if elsewhere:
+        raise UnprocessableEntity.for_field(
+            "body.recommendation_ids",
+            f"made to no State this one concerns: {', '.join(elsewhere)}", "other_state",
+        )  # fmt: skip
 
 
 async def unlink(
@@ -352,6 +425,15 @@ async def apply_to_group(
         )
     if validate and not actor.can(Permission.validate_progress):
         raise Forbidden("You may not validate progress: send validate=false to submit the copies.")
+    # Two applications at once (a double click, a retry) take turns from here, so that the
+    # second sees the first's copies: a write on the source row is the turn (a row lock on
+    # PostgreSQL; SQLite's one writer, whose transaction begins with it).
+    await session.execute(
+        update_statement(ProgressUpdate)
+        .where(ProgressUpdate.id == update.id)
+        .values(updated_at=ProgressUpdate.updated_at)
+        .execution_options(synchronize_session=False)
+    )
     _, others = await group_of(session, update.recommendation_id)
     if not others:
         return []

@@ -1,5 +1,7 @@
 """Coordinators link recommendations as duplicates, and apply validated progress to a group."""
 
+import asyncio
+
 from fastapi import FastAPI
 from httpx import AsyncClient
 
@@ -51,7 +53,36 @@ async def test_link_merge_and_unlink(
     assert (await anonymous.get(f"/recommendations/{a}/duplicates")).json()["group_id"] is None
     history = (await admin.get(f"/recommendations/{d}/history")).json()["items"]
     assert [r["action"] for r in history][:2] == ["link_duplicates", "link_duplicates"]
-    assert history[0]["changes"]["duplicates"] == {"before": sorted([a, b, c]), "after": []}
+    # What changed, not every member's list: d left the group it had joined.
+    left, joined = (
+        history[0]["changes"]["duplicate_group"],
+        history[1]["changes"]["duplicate_group"],
+    )
+    assert left["after"] is None
+    assert left["before"] == joined["after"]
+    trail = (await admin.get("/audit", params={"entity_type": "duplicate_group"})).json()["items"]
+    assert {"joined": {"before": [], "after": sorted([c, d])}} in [r["changes"] for r in trail]
+    assert {"left": {"before": [], "after": [d]}} in [r["changes"] for r in trail]
+
+
+async def test_only_live_recommendations_to_a_shared_state_are_linked(
+    client: AsyncClient,
+) -> None:
+    """A validated copy applied across the group would otherwise count in another State's
+    figures, or on a recommendation that left the lists."""
+    kenya = (await create_recommendation(client, countries=["KEN"]))["id"]
+    also_kenya = (await create_recommendation(client, countries=["KEN", "UGA"]))["id"]
+    uganda = (await create_recommendation(client, countries=["UGA"]))["id"]
+    archived = await create_recommendation(client, countries=["KEN"])
+    gone = await client.delete(f"/recommendations/{archived['id']}", headers={"If-Match": '"1"'})
+    assert gone.status_code == 204, gone.text
+    url = f"/recommendations/{kenya}/duplicates"
+    for refused, code in ((uganda, "other_state"), (archived["id"], "archived")):
+        answer = await client.post(url, json={"recommendation_ids": [also_kenya, refused]})
+        assert_problem(answer, 422, "body.recommendation_ids")
+        assert answer.json()["errors"][0]["code"] == code
+        assert await _linked(client, kenya) == set()  # nothing linked
+    assert (await client.post(url, json={"recommendation_ids": [also_kenya]})).status_code == 200
 
 
 async def test_who_may_link(client: AsyncClient, make_client: ClientFactory, app: FastAPI) -> None:
@@ -135,3 +166,19 @@ async def test_apply_as_submitted_copies(app: FastAPI, client: AsyncClient) -> N
         await client.post(f"/progress-updates/{copies[0]['id']}/validate", json={})
     ).status_code == 200
     assert await status_of(client, b) == "implemented"
+
+
+async def test_applications_at_once_copy_once(app: FastAPI, client: AsyncClient) -> None:
+    """A double click or a client's retry: the second application sees the first's copies."""
+    group = [(await create_recommendation(client))["id"] for _ in range(4)]
+    await client.post(
+        f"/recommendations/{group[0]}/duplicates", json={"recommendation_ids": group[1:]}
+    )
+    update = await validated(client, group[0], "implemented")
+    url = f"/progress-updates/{update['id']}/apply-to-duplicates"
+    answers = await asyncio.gather(
+        *(client.post(url, json={"validate": n % 2 == 0}) for n in range(4))
+    )
+    assert {a.status_code for a in answers} == {200}
+    made = [c["recommendation_id"] for a in answers for c in a.json()["created"]]
+    assert sorted(made) == sorted(group[1:])  # each other member once, whoever won

@@ -1,12 +1,16 @@
 """Near-duplicates found by the index: repeats and edits found, unrelated records not, pairs
 compared in a language both have, and every write keeps the index current."""
 
+from typing import Any
+
+import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import delete
 
 from app.models.similarity import SimilarityBand, SimilaritySignature
 from app.models.user import Role
+from app.similarity import service
 from app.similarity.index import rebuild
 from tests.conftest import ClientFactory
 from tests.problems import assert_problem
@@ -115,6 +119,32 @@ async def test_duplicates_for_a_state(client: AsyncClient, anonymous: AsyncClien
     assert linked.status_code == 200, linked.text
     again = (await anonymous.get("/duplicates", params={"country": "KEN"})).json()
     assert [g["linked"] for g in again["groups"]] == [False, True]
+
+
+async def test_a_text_made_many_times_is_one_group_found_without_pairing_all(
+    client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A UPR session repeats a request once per recommending State: a band bucket that large is
+    paired along a chain, not each with each (which grew with the square of the State)."""
+    monkeypatch.setattr(service, "FULL_PAIRING_UP_TO", 5)
+    made = [
+        (await create_recommendation(client, text={"en": f"{TORTURE} ({n})"}, countries=["TUV"]))[
+            "id"
+        ]
+        for n in range(24)
+    ]
+    scored: list[int] = []
+    likely_pairs = service._likely_pairs
+
+    def counted(*args: Any) -> Any:
+        found = likely_pairs(*args)
+        scored.append(len(found))
+        return found
+
+    monkeypatch.setattr(service, "_likely_pairs", counted)
+    body = (await client.get("/duplicates", params={"country": "TUV"})).json()
+    assert [set(g["recommendation_ids"]) for g in body["groups"]] == [set(made)]
+    assert scored[0] < 24 * 23 // 2 / 4  # far fewer than every pair (276)
 
 
 async def test_bad_input_is_a_problem(client: AsyncClient, make_client: ClientFactory) -> None:
