@@ -122,12 +122,15 @@ async def _reviewed(session: AsyncSession, body: dict[str, Any]) -> Recipients:
     # Read from the row: the event's body hides people and comments from anonymous readers.
     found = (
         await session.execute(
-            select(ProgressUpdate.author_id, ProgressUpdate.review_comment).where(
-                ProgressUpdate.id == uuid.UUID(str(body["id"]))
-            )
+            select(
+                ProgressUpdate.author_id, ProgressUpdate.reviewed_by_id,
+                ProgressUpdate.review_comment,
+            ).where(ProgressUpdate.id == uuid.UUID(str(body["id"])))
         )
-    ).one_or_none()
-    if found is None or found.author_id is None:
+    ).one_or_none()  # fmt: skip
+    # Nobody is told of their own verdict (a coordinator's copies of an update applied to its
+    # duplicates are theirs and validated by them: one mail per copy otherwise).
+    if found is None or found.author_id is None or found.author_id == found.reviewed_by_id:
         return [], {}
     data = await _recommendation(session, body["recommendation_id"])
     data |= {

@@ -138,7 +138,10 @@ def compose(
         html = environment.get_template("notifications/mail.html").render(values)
     message = EmailMessage()
     message["From"] = mail_from
-    message["To"] = email.utils.formataddr((recipient.name, recipient.email))
+    # A name may hold line breaks and other control characters (the API takes them): a header
+    # cannot, and the mail would fail at every retry.
+    shown = "".join(c for c in recipient.name if c.isprintable()) if recipient.name else ""
+    message["To"] = email.utils.formataddr((shown, recipient.email))
     message["Subject"] = subject
     message["Date"] = email.utils.formatdate(usegmt=True)
     domain = email.utils.parseaddr(mail_from)[1].rpartition("@")[2] or "rectrack.invalid"

@@ -304,6 +304,38 @@ async def test_updates_notify_coordinators_then_their_author(
     await author_http.aclose()
 
 
+async def test_nobody_is_mailed_their_own_verdict(app: FastAPI, inbox: Inbox) -> None:
+    """A coordinator who reports and validates (or applies an update to its duplicates, each copy
+    theirs and validated by them) is not mailed about it."""
+    coordinator, http = await person(app, Role.coordinator, digest="off")
+    rec = await create_recommendation(http)
+    draft = await report(http, rec["id"], "in_progress", institution_id=await institution_id(app))
+    assert (await http.post(f"/progress-updates/{draft['id']}/submit")).status_code == 200
+    assert (await http.post(f"/progress-updates/{draft['id']}/validate")).status_code == 200
+    await run(app)
+    subjects = [m["Subject"] for m in inbox.to(coordinator.email)]
+    assert "Your progress update was validated" not in subjects
+    await http.aclose()
+
+
+async def test_a_name_with_line_breaks_still_gets_its_mail(app: FastAPI, inbox: Inbox) -> None:
+    """The API takes control characters in a name; a mail header cannot hold them."""
+    institution = await institution_id(app)
+    focal, _ = await person(app, institution=institution, digest="off")
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(User).where(User.id == focal.id).values(name="FP One\r\nBcc: x@evil.org")
+        )
+    _, http = await person(app, Role.coordinator)
+    rec = await create_recommendation(http)
+    await assign(http, rec["id"], institution)
+    assert await run(app) == 1
+    [message] = inbox.to(focal.email)
+    assert message["To"] == f'"FP OneBcc: x@evil.org" <{focal.email}>'
+    assert message["Bcc"] is None
+    await http.aclose()
+
+
 async def test_a_finished_import_notifies_who_started_it(
     app: FastAPI, inbox: Inbox, tmp_path: Path
 ) -> None:
