@@ -345,7 +345,14 @@ async def nearest_exemplars(
             SdgSuggestExemplar.recommendation_id,
             SdgSuggestExemplar.indices,
             SdgSuggestExemplar.weights,
-        ).where(SdgSuggestExemplar.lang == lang, SdgSuggestExemplar.code.in_(codes))
+        )
+        .join(Recommendation, Recommendation.id == SdgSuggestExemplar.recommendation_id)
+        # An exemplar archived since the last rebuild is not named as a reason.
+        .where(
+            SdgSuggestExemplar.lang == lang,
+            SdgSuggestExemplar.code.in_(codes),
+            Recommendation.archived.is_(False),
+        )
     )
     found: dict[str, list[tuple[float, uuid.UUID]]] = {}
     for code, rec_id, indices, weights in rows.all():

@@ -155,6 +155,24 @@ async def test_accept_feeds_the_index(app: FastAPI, client: AsyncClient) -> None
     assert first["id"] in {r["recommendation_id"] for r in top["because"]}
 
 
+async def test_an_archived_recommendation_is_not_named_as_a_reason(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    await _corpus(app, client)
+    water = {"en": "Provide clean water to rural villages"}
+    first = await create_recommendation(client, text=water)
+    await client.post(f"/recommendations/{first['id']}/suggestions/6.1/accept")
+    archived = await client.delete(f"/recommendations/{first['id']}", headers={"If-Match": '"2"'})
+    assert archived.status_code == 204, archived.text
+    rec = await create_recommendation(client, text=water)
+    named = {
+        r.get("recommendation_id") for item in await _suggested(client, rec["id"])
+        for r in item["because"]
+    }  # fmt: skip
+    assert named  # reasons are given, just not that one
+    assert first["id"] not in named
+
+
 async def test_only_coordinators_and_admins_decide(
     app: FastAPI, client: AsyncClient, admin: AsyncClient, make_client: ClientFactory
 ) -> None:
