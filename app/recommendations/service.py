@@ -422,7 +422,6 @@ async def update_recommendation(
                 "body.text", "a recommendation keeps at least one language"
             )
         rec.text = merged
-        await similarity_index.reindex(session, rec.id, merged)
     if data.countries is not None:
         set_countries(rec, data.countries)
     if data.themes is not None:
@@ -444,6 +443,10 @@ async def update_recommendation(
     rec.updated_at = utcnow()  # also makes the row dirty, so the version always moves
     await write_search_document(session, rec)
     await flush_or_conflict(session, _UHRI_ID_TAKEN)
+    if data.text is not None:
+        # After the flush, whose version check makes a concurrent edit of the same ETag wait
+        # for this one and then fail with 412: it must not reach the index's rows before.
+        await similarity_index.reindex(session, rec.id, rec.text)
     updated = await get_recommendation(session, rec.id)
     assert updated is not None
     action = "archive" if data.archived and not before["archived"] else "update"
