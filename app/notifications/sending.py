@@ -42,13 +42,12 @@ from app.models.user import User
 from app.notifications import mail
 from app.notifications.events import add, focal_points
 from app.notifications.smtp import smtp_server
+from app.retries import backoff
 from app.web.i18n import as_language
 
 logger = logging.getLogger("rectrack.notifications")
 
 DUE_SOON_DAYS = 14
-FIRST_RETRY = dt.timedelta(minutes=1)
-LONGEST_WAIT = dt.timedelta(hours=24)
 # 1 + 2 + 4 … minutes: the tenth attempt comes about 8.5 hours after the first.
 MAX_ATTEMPTS = 10
 SCAN_EVERY = dt.timedelta(minutes=1)
@@ -57,12 +56,6 @@ SCAN_EVERY = dt.timedelta(minutes=1)
 KEPT = dt.timedelta(days=30)
 PRUNE_EVERY = dt.timedelta(hours=1)
 BATCH = 100
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """The wait after the `attempts`-th failure: 1 min, 2, 4 … capped at a day."""
-    wait: dt.timedelta = min(FIRST_RETRY * 2 ** min(attempts - 1, 20), LONGEST_WAIT)
-    return wait
 
 
 def period(digest: Digest, now: dt.datetime, zone: ZoneInfo) -> tuple[str, dt.datetime]:

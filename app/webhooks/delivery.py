@@ -31,6 +31,7 @@ from app.models.webhook import (
     Webhook,
     WebhookDelivery,
 )
+from app.retries import backoff
 from app.webhooks.addresses import AddressRefused, resolve
 from app.webhooks.retention import prune_delivery_log
 from app.webhooks.signing import signature, unseal
@@ -38,19 +39,11 @@ from app.webhooks.signing import signature, unseal
 logger = logging.getLogger("rectrack.webhooks")
 
 TIMEOUT_SECONDS = 10.0
-FIRST_RETRY = dt.timedelta(minutes=1)
-LONGEST_WAIT = dt.timedelta(hours=24)
 GIVE_UP_AFTER = dt.timedelta(days=3)
 CLAIM_BATCH = 32
 KEPT_RESPONSE_CHARS = 1000
 USER_AGENT = "rectrack-webhooks/1"
 PRUNE_EVERY = dt.timedelta(hours=1)
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """The wait after the `attempts`-th failure: 1 min, 2, 4 … capped at 24 h."""
-    wait: dt.timedelta = min(FIRST_RETRY * 2 ** min(attempts - 1, 20), LONGEST_WAIT)
-    return wait
 
 
 def body_of(event: OutboxEvent) -> bytes:
