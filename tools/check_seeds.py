@@ -55,9 +55,16 @@ GOAL_FIXES: dict[tuple[str, str], str] = {
 Problems = list[str]
 
 
+# Chinese full-width punctuation against the source's ASCII; Arabic tatweel (U+0640), which
+# only stretches a letter in print, is dropped from the seeds (it would split n-grams).
+_ZH_PUNCTUATION = str.maketrans("，；：（）", ",;:()")
+
+
 def norm(text: str, lang: str = "en") -> str:
     s = " ".join(text.split())
-    return s.replace("\uff0c", ",").replace(" ", "") if lang == "zh" else s
+    if lang == "zh":
+        return s.translate(_ZH_PUNCTUATION).replace(" ", "")
+    return s.replace("\u0640", "") if lang == "ar" else s
 
 
 def clean_label(label: str) -> str:
@@ -141,6 +148,21 @@ def check_targets(data: Path) -> Problems:
             bad.append(f"{r['code']}: goal {r['goal']}")
         if r["code"] in want and norm(r["title"]) != norm(want[r["code"]]):
             bad.append(f"{r['code']}: title differs")
+    return bad
+
+
+def check_translated_targets(data: Path) -> Problems:
+    """The target texts in the five other languages (the suggestions' training material)."""
+    seeded = read_json(SEEDS / "sdg_target_titles.json")
+    bad: Problems = []
+    for lang in LANGS[1:]:
+        src = load_yaml(data / "sdg-translations" / SRC_DIR[lang] / "global_targets.yml")
+        want = {k[: -len("-title")].replace("-", "."): v for k, v in src.items()}
+        if set(seeded) != set(want):
+            bad.append(f"{lang}: code sets differ: {sorted(set(seeded) ^ set(want))}")
+        for code, text in want.items():
+            if code in seeded and norm(seeded[code].get(lang, ""), lang) != norm(text, lang):
+                bad.append(f"{lang} {code}: title differs")
     return bad
 
 
@@ -234,6 +256,7 @@ def check_labels(data: Path) -> Problems:
 CHECKS: list[tuple[str, Callable[[Path], Problems]]] = [
     ("sdg_goals.json vs sdg-translations", check_goals),
     ("sdg_targets.csv vs global_targets.yml", check_targets),
+    ("sdg_target_titles.json vs global_targets.yml", check_translated_targets),
     ("uhri sdg-labels resolve by code", check_sdg_labels),
     ("mechanisms.json vs facets bodies", check_mechanisms),
     ("countries.csv (codes, regions, UHRI dev names)", check_countries),

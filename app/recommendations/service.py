@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.audit.service import diff, record_event
 from app.auth.principal import Principal
 from app.db import flush_or_conflict
-from app.errors import Conflict, FieldProblem, UnprocessableEntity, reject_nulls
+from app.errors import Conflict, FieldProblem, NotFound, UnprocessableEntity, reject_nulls
 from app.i18n import Language
 from app.models.base import utcnow
 from app.models.cluster import ClusterRecommendation
@@ -165,6 +165,23 @@ async def get_recommendation(
         .execution_options(populate_existing=True)
     )
     return (await session.scalars(stmt)).one_or_none()
+
+
+async def reread_for_update(session: AsyncSession, rec: Recommendation) -> Recommendation:
+    """Take the recommendation's write turn, then read it again, for a change made without
+    If-Match: an edit another request committed meanwhile is built on, not refused with 412.
+    The turn is a write (a row lock on PostgreSQL; SQLite's one writer, whose transaction
+    begins with it), so the read after it sees every commit before it."""
+    await session.execute(
+        update(Recommendation)
+        .where(Recommendation.id == rec.id)
+        .values(version=Recommendation.version)
+        .execution_options(synchronize_session=False)
+    )
+    fresh = await get_recommendation(session, rec.id)
+    if fresh is None:
+        raise NotFound(f"There is no recommendation {rec.id}.")
+    return fresh
 
 
 @dataclass

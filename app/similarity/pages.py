@@ -22,7 +22,7 @@ from app.errors import NotFound, UnprocessableEntity
 from app.models.country import Country
 from app.models.recommendation import Recommendation
 from app.similarity import service
-from app.similarity.schemas import LinkRequest
+from app.similarity.schemas import MAX_LINKED, LinkRequest
 from app.web import choices
 from app.web.flash import flash
 from app.web.forms import form_values, page_uuid
@@ -149,26 +149,51 @@ async def group_step(
     country = await _country(session, values.get("country"))
     back = f"/duplicates?country={country}" if country else "/duplicates"
     try:
-        ids = LinkRequest.model_validate({"recommendation_ids": values.get("ids", [])})
-        members = ids.recommendation_ids
+        # A group may be larger than one API call takes (MAX_LINKED): it is linked in
+        # steps, all in this request's one transaction.
+        members = list(dict.fromkeys(uuid.UUID(str(value)) for value in values.get("ids", [])))
+    except ValueError:
+        members = []
+    if len(members) < 2:
+        flash(context, Message(N_("The group could not be changed; nothing was changed.")))
+        return redirect(request, back)
+    try:
         if values.get("operation") == "link":
-            await service.link(session, members[0], members[1:], planner)
+            for start in range(1, len(members), MAX_LINKED):
+                step = members[start : start + MAX_LINKED]
+                await service.link(session, members[0], step, planner)
             notice = Message(N_("Linked as duplicates: %(count)s."), {"count": len(members)})
         else:
-            if values.get("new_cluster"):
-                data = ClusterCreate.model_validate({"name": values["new_cluster"]})
-                cluster = await clusters.create_cluster(session, data, planner)
-            elif values.get("cluster_id"):
-                cluster = await cluster_by_id(session, uuid.UUID(str(values["cluster_id"])))
-            else:
-                raise UnprocessableEntity.for_field("cluster_id", "missing", "missing")
-            added = await clusters.add_members(session, cluster, members, planner)
-            notice = Message(
-                N_("Recommendations added to the cluster: %(count)s."), {"count": added}
-            )
-    except (ValidationError, UnprocessableEntity, NotFound, ValueError):
+            notice = await _into_cluster(session, values, members, planner)
+    except _NoCluster:
         await session.rollback()
         flash(context, Message(N_("Choose a cluster or name a new one; nothing was changed.")))
         return redirect(request, back)
+    except (ValidationError, UnprocessableEntity, NotFound):
+        await session.rollback()
+        flash(context, Message(N_("The group could not be changed; nothing was changed.")))
+        return redirect(request, back)
     flash(context, notice)
     return redirect(request, back)
+
+
+class _NoCluster(Exception):
+    """The form named neither an existing cluster nor a new one."""
+
+
+async def _into_cluster(
+    session: AsyncSession, values: dict[str, Any], members: list[uuid.UUID], planner: Principal
+) -> Message:
+    if values.get("new_cluster"):
+        data = ClusterCreate.model_validate({"name": values["new_cluster"]})
+        cluster = await clusters.create_cluster(session, data, planner)
+    elif values.get("cluster_id"):
+        try:
+            cluster_id = uuid.UUID(str(values["cluster_id"]))
+        except ValueError:
+            raise _NoCluster from None
+        cluster = await cluster_by_id(session, cluster_id)
+    else:
+        raise _NoCluster
+    added = await clusters.add_members(session, cluster, members, planner)
+    return Message(N_("Recommendations added to the cluster: %(count)s."), {"count": added})

@@ -30,8 +30,12 @@ class LinkedDuplicates(BaseModel):
     recommendation_ids: list[uuid.UUID]
 
 
+# Recommendations one link call takes (the page links a larger group in steps of this).
+MAX_LINKED = 100
+
+
 class LinkRequest(RequestBody):
-    recommendation_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
+    recommendation_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_LINKED)
 
 
 class ApplyRequest(RequestBody):

@@ -123,8 +123,10 @@ async def accept(
     session: AsyncSession, rec: Recommendation, code: str, actor: Principal
 ) -> Recommendation:
     """Tag the recommendation with the target through the same path as PATCH: the links, the
-    goal mask (so the SDG tallies' triggers move the progress figures) and the audit record."""
+    goal mask (so the SDG tallies' triggers move the progress figures) and the audit record.
+    Accept takes no If-Match (it adds one tag): it builds on the latest version instead."""
     await _require_target(session, code)
+    rec = await recommendations.reread_for_update(session, rec)
     await session.execute(
         delete(SdgSuggestionRejection).where(
             SdgSuggestionRejection.recommendation_id == rec.id,

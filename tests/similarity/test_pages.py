@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 
 from app.models.user import Role
+from app.similarity.schemas import MAX_LINKED
 from tests.recommendations.factories import create_recommendation
 from tests.similarity.test_similar import SCHOOLS, TORTURE, TORTURE_EDITED
 from tests.web.pages import browser, csrf_token, signed_in_browser
@@ -95,3 +96,43 @@ async def test_a_group_goes_into_a_new_cluster_in_one_step(
     unknown = await web.get("/duplicates", params={"country": "XXX"})
     assert unknown.status_code == 200
     assert "Choose a State from the list." in unknown.text
+
+
+async def test_a_group_larger_than_one_link_call_is_linked_from_the_page(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    # The API links MAX_LINKED recommendations per call; the page links a larger group in steps.
+    ids = [
+        (await create_recommendation(client, text={"en": f"{TORTURE} ({n})"}))["id"]
+        for n in range(MAX_LINKED + 2)
+    ]
+    web, _ = await signed_in_browser(app, Role.coordinator)
+    page = await web.get("/duplicates", params={"country": "KEN"})
+    done = await web.post(
+        "/duplicates/group",
+        data={"csrf_token": csrf_token(page), "country": "KEN", "ids": ids, "operation": "link"},
+    )
+    assert done.status_code == 303
+    linked = (await client.get(f"/recommendations/{ids[-1]}/duplicates")).json()
+    assert sorted(linked["recommendation_ids"]) == sorted(ids[:-1])
+    after = await web.get(done.headers["location"])
+    assert f"Linked as duplicates: {MAX_LINKED + 2}." in after.text
+
+
+async def test_a_group_step_with_a_bad_id_changes_nothing(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    a = await create_recommendation(client, text={"en": TORTURE})
+    web, _ = await signed_in_browser(app, Role.coordinator)
+    page = await web.get("/duplicates", params={"country": "KEN"})
+    refused = await web.post(
+        "/duplicates/group",
+        data={"csrf_token": csrf_token(page), "country": "KEN", "ids": [a["id"], "not-an-id"],
+              "operation": "link"},
+    )  # fmt: skip
+    assert refused.status_code == 303
+    after = await web.get(refused.headers["location"])
+    assert "The group could not be changed; nothing was changed." in after.text
+    assert (await client.get(f"/recommendations/{a['id']}/duplicates")).json()[
+        "recommendation_ids"
+    ] == []

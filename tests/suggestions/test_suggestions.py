@@ -1,12 +1,17 @@
 """SDG suggestions: what is suggested, accepting (a tag, as PATCH adds it) and rejecting."""
 
+import uuid
 from typing import Any
 
 from fastapi import FastAPI
 from httpx import AsyncClient
 
+from app.auth.principal import Principal
 from app.models.user import Role
+from app.recommendations.service import get_recommendation
 from app.suggestions.index import rebuild
+from app.suggestions.service import accept
+from tests.accounts import make_user
 from tests.conftest import ClientFactory
 from tests.problems import assert_problem
 from tests.recommendations.denormalized import tally_beside_recount
@@ -69,6 +74,24 @@ async def test_a_targets_own_words_get_that_target_first(app: FastAPI, client: A
     assert first["code"] == "6.1"
     assert first["goal"] == 6
     assert {"kind": "target_text", "lang": "en"}.items() <= first["because"][0].items()
+
+
+async def test_a_targets_own_words_beat_a_corpus_that_points_elsewhere(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    # Many water texts tagged 6.2 (sanitation) and none 6.1: the blend alone would put 6.2 first
+    # (its centroid and goal 6 both agree), but a text in 6.1's own words is 6.1.
+    for text in (
+        "Ensure access to safe drinking water and sanitation for all",
+        "Achieve universal and equitable access to drinking water and sanitation",
+        "Guarantee affordable drinking water and adequate sanitation for all in rural areas",
+        "Improve access to safe water and sanitation and hygiene for all",
+    ):
+        await create_recommendation(client, text={"en": text}, sdg_targets=["6.2"])
+    await _corpus(app, client)
+    rec = await create_recommendation(client, text={"en": WATER})
+    codes = [item["code"] for item in await _suggested(client, rec["id"])]
+    assert codes[:2] == ["6.1", "6.2"]
 
 
 async def test_tagged_neighbours_lead_and_are_named(app: FastAPI, client: AsyncClient) -> None:
@@ -141,6 +164,33 @@ async def test_accept_adds_the_tag_and_moves_progress(app: FastAPI, client: Asyn
     again = await client.post(f"/recommendations/{rec['id']}/suggestions/6.1/accept")
     assert again.status_code == 200
     assert again.json()["version"] == response.json()["version"]
+
+
+async def test_accept_builds_on_an_edit_committed_after_it_read(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    # Accept takes no If-Match: an edit that another request commits between accept's read and
+    # its write is kept, not overwritten, and accept does not answer 412.
+    await _corpus(app, client)
+    rec = await create_recommendation(client, text={"en": WATER}, sdg_targets=["16.2"])
+    admin = await make_user(app, Role.admin)
+    async with app.state.sessionmaker() as session, session.begin():
+        stale = await get_recommendation(session, uuid.UUID(rec["id"]))
+        assert stale is not None
+        patched = await client.patch(
+            f"/recommendations/{rec['id']}",
+            json={"sdg_targets": ["16.2", "5.2"], "priority": "high"},
+            headers={"If-Match": f'"{rec["version"]}"'},
+        )
+        assert patched.status_code == 200, patched.text
+        actor = Principal(user=admin, role=Role.admin, api_token_id=None, client=None)
+        accepted = await accept(session, stale, "6.1", actor)
+        assert accepted.version == rec["version"] + 2
+    after = (await client.get(f"/recommendations/{rec['id']}")).json()
+    assert after["sdg_targets"] == ["5.2", "6.1", "16.2"]
+    assert after["priority"] == "high"
+    tally, recount = await tally_beside_recount(app)
+    assert tally == recount
 
 
 async def test_accept_feeds_the_index(app: FastAPI, client: AsyncClient) -> None:
