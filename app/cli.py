@@ -387,12 +387,10 @@ def _add_feature_commands() -> None:
     # Commands that live with their feature (imported here so that `rectrack --help` lists them).
     from app.exports.cli import export
     from app.reports.cli import report
-    from app.similarity.cli import similar
     from app.suggestions.cli import suggest
 
     main.add_command(export)
     main.add_command(report)
-    main.add_command(similar)
     main.add_command(suggest)
 
 

@@ -4,21 +4,21 @@
     .venv/bin/python -m bench.duplicates_bench --records 20000 --backend sqlite
 
 Fills a scratch database with bench.corpus (English and French texts, Chinese on a third), then
-adds one State with --state-records recommendations of its own, a tenth of them light edits
-of another of its recommendations (so that groups exist). `rectrack similar rebuild` runs in a
-subprocess (wall time and its peak RSS); then, in-process through the API, p50/p95 of
-GET /recommendations/{id}/similar for recommendations of that State and of
-GET /duplicates?country= for it.
+adds one State with --state-records recommendations of its own, a tenth of them light edits of
+another of its recommendations (so that groups exist). `rectrack suggest rebuild --only
+duplicates` runs in a subprocess (wall time and its peak RSS); then, in-process through the API,
+p50/p95 of GET /recommendations/{id}/similar for recommendations of that State, then for
+recommendations drawn from the whole corpus (with how many candidates each had), and of
+GET /duplicates?country= for the State. A --keep corpus that has the State's records already is
+used as it is; BENCH_NO_REBUILD=1 measures its index without rebuilding it first.
 """
 
 import asyncio
 import datetime as dt
 import os
 import random
-import resource
 import secrets
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -26,7 +26,7 @@ from typing import Any, cast
 
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
-from sqlalchemy import Table, select, text
+from sqlalchemy import Table, func, select, text
 
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
@@ -36,6 +36,7 @@ from app.models.mechanism import Mechanism
 from app.models.recommendation import Recommendation, RecommendationCountry
 from bench.api_bench import _percentile, on_corpus, parse_arguments
 from bench.corpus import _sentence, _vocabulary
+from bench.tree_rss import run_measured
 
 STATE = "ISL"  # not among bench.corpus's hot States: its records are all ours
 
@@ -51,10 +52,19 @@ def _edit(rng: random.Random, sentence: str) -> str:
 
 
 async def add_state(url: str, count: int) -> None:
+    """Write the State's records, unless a kept corpus (--keep) has them already."""
     engine = create_engine(Settings(database_url=url))
     rng = random.Random(7)
     vocabulary = _vocabulary(rng)
     async with create_sessionmaker(engine)() as session:
+        there = await session.scalar(
+            select(RecommendationCountry.recommendation_id)
+            .where(RecommendationCountry.country_iso3 == STATE)
+            .limit(1)
+        )
+        if there is not None:
+            await engine.dispose()
+            return
         mechanisms = list((await session.scalars(select(Mechanism.id))).all())
         recs: list[dict[str, Any]] = []
         links: list[dict[str, Any]] = []
@@ -87,13 +97,21 @@ async def add_state(url: str, count: int) -> None:
 def rebuild(url: str) -> None:
     env = {**os.environ, "RECTRACK_DATABASE_URL": url}
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "app.cli", "similar", "rebuild"],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+    said, peak = run_measured(
+        [sys.executable, "-m", "app.cli", "suggest", "rebuild", "--only", "duplicates"], env
+    )
     seconds = time.perf_counter() - started
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"rebuild: {done.stdout.strip()}; wall {seconds:.1f} s, child peak RSS {child:.0f} MiB")
+    print(f"rebuild: {said.strip()}; wall {seconds:.1f} s, peak RSS {peak:.0f} MiB (with workers)")
+
+
+async def _state_size(session: Any, rec_id: str) -> int:
+    states = select(RecommendationCountry.country_iso3).where(
+        RecommendationCountry.recommendation_id == uuid.UUID(rec_id)
+    )
+    members = select(func.count(func.distinct(RecommendationCountry.recommendation_id))).where(
+        RecommendationCountry.country_iso3.in_(states)
+    )
+    return int(await session.scalar(members) or 0)
 
 
 async def timed(client: AsyncClient, path: str, params: dict[str, Any]) -> float:
@@ -112,12 +130,18 @@ async def measure(url: str, runs: int, state_records: int) -> None:
         total = (await connection.execute(text("SELECT count(*) FROM recommendation"))).scalar()
     await engine.dispose()
     print(f"corpus: {total:,} recommendations, {state_records:,} of them to {STATE}")
-    rebuild(url)
+    if os.environ.get("BENCH_NO_REBUILD") != "1":  # measure a kept corpus's index as it is
+        rebuild(url)
     engine = create_engine(Settings(database_url=url))
     async with engine.begin() as connection:
-        rows = (await connection.execute(text("SELECT count(*) FROM similarity_band"))).scalar()
+        count = text("SELECT count(*) FROM similarity_signature")
+        rows = (await connection.execute(count)).scalar()
+        size = (await connection.execute(text(
+            "SELECT pg_size_pretty(pg_total_relation_size('similarity_signature'))"
+            if connection.dialect.name == "postgresql" else "SELECT 'n/a'"
+        ))).scalar()  # fmt: skip
     await engine.dispose()
-    print(f"index: {rows:,} band rows")
+    print(f"index: {rows:,} signature rows, {size} with its indexes")
     key = SecretStr(secrets.token_hex(32))
     app = create_app(Settings(database_url=url, import_worker=False, secret_key=key))
     async with (
@@ -138,6 +162,23 @@ async def measure(url: str, runs: int, state_records: int) -> None:
         print(
             f"similar (one {STATE} recommendation): p50 {statistics.median(samples):.1f} ms, "
             f"p95 {_percentile(samples, 0.95):.1f} ms over {runs}"
+        )
+        # Any recommendation: most concern one of bench.corpus's 40 busy States (about 13,000
+        # recommendations each at 500,000, some to two or three of them at once).
+        async with app.state.sessionmaker() as session:
+            anywhere = [str(i) for i in (await session.scalars(
+                select(Recommendation.id).order_by(func.random()).limit(runs)
+            )).all()]  # fmt: skip
+        sizes = []
+        for rec_id in anywhere:
+            async with app.state.sessionmaker() as session:
+                sizes.append(await _state_size(session, rec_id))
+        samples = [await timed(client, f"/recommendations/{i}/similar", {}) for i in anywhere]
+        print(
+            f"similar (any recommendation): p50 {statistics.median(samples):.1f} ms, "
+            f"p95 {_percentile(samples, 0.95):.1f} ms over {runs}; candidates per call "
+            f"(recommendations to its States): median {statistics.median(sizes):,.0f}, "
+            f"max {max(sizes):,}"
         )
         dup = [await timed(client, "/duplicates", {"country": STATE}) for _ in range(5)]
         groups = (await client.get("/duplicates", params={"country": STATE})).json()["groups"]

@@ -190,3 +190,82 @@ def test_upgrade_over_existing_recommendations(empty_database_url: str) -> None:
     }
     assert tally == {(0, "noted", 1), (0, "none", 1), (5, "noted", 1), (5, "none", 1),
                      (16, "noted", 1)}  # fmt: skip
+
+
+async def _signatures_at_0019(url: str) -> None:
+    """A recommendation to two States with signatures in two languages, as 0018 kept them."""
+    engine = create_engine(Settings(database_url=url))
+    now = dt.datetime.now(dt.UTC)
+    rec_id, alone, published = uuid.uuid4(), uuid.uuid4(), dt.date(2020, 5, 1)
+    try:
+        async with engine.begin() as connection:
+            mechanism = (
+                await connection.execute(sa.text("SELECT id FROM mechanism WHERE code = 'UPR'"))
+            ).scalar_one()
+            for one in (rec_id, alone):
+                await connection.execute(_recommendation.insert().values(
+                    id=one, symbol="A/HRC/1", type="recommendation", mechanism_id=mechanism,
+                    publication_date=published, text={"en": "t", "fr": "t"}, upr_position=None,
+                    status=1, archived=False, created_at=now, updated_at=now, version=1,
+                    sdg_goal_mask=0,
+                ))  # fmt: skip
+            for iso3 in ("KEN", "UGA"):
+                await connection.execute(
+                    sa.text(
+                        "INSERT INTO recommendation_country "
+                        "(recommendation_id, country_iso3, publication_date) VALUES (:r, :c, :d)"
+                    ).bindparams(sa.bindparam("r", type_=sa.Uuid()), c=iso3, d=published),
+                    {"r": rec_id},
+                )
+            insert = sa.text(
+                "INSERT INTO similarity_signature (recommendation_id, language, signature) "
+                "VALUES (:r, :l, :s)"
+            ).bindparams(sa.bindparam("r", type_=sa.Uuid()))
+            for language in ("en", "fr"):
+                await connection.execute(
+                    insert, {"r": rec_id, "l": language, "s": language.encode()}
+                )
+            # One to no State (an import without a country), in English only.
+            await connection.execute(insert, {"r": alone, "l": "en", "s": b"alone"})
+    finally:
+        await engine.dispose()
+
+
+async def _signature_rows(url: str) -> set[tuple[str, ...]]:
+    engine = create_engine(Settings(database_url=url))
+    try:
+        async with engine.connect() as connection:
+            columns = [c["name"] for c in await connection.run_sync(
+                lambda sync: sa.inspect(sync).get_columns("similarity_signature")
+            )]  # fmt: skip
+            by_state = "country_iso3" in columns
+            rows = await connection.execute(
+                sa.text(
+                    "SELECT country_iso3, language, languages, signature FROM similarity_signature"
+                )
+                if by_state
+                else sa.text("SELECT language, signature FROM similarity_signature")
+            )
+            return {
+                (*(str(value) for value in row[:-1]), bytes(row[-1]).decode()) for row in rows.all()
+            }
+    finally:
+        await engine.dispose()
+
+
+def test_signatures_are_carried_over_to_each_state_and_back(empty_database_url: str) -> None:
+    """0020 keys the near-duplicate signatures by State: each is kept once per State."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0019")
+    asyncio.run(_seed(empty_database_url))
+    asyncio.run(_signatures_at_0019(empty_database_url))
+    command.upgrade(config, "0020")
+    # Bits 1 and 2: English and French (minhash.LANGUAGE_BITS).
+    assert asyncio.run(_signature_rows(empty_database_url)) == {
+        ("KEN", "en", "3", "en"), ("KEN", "fr", "3", "fr"),
+        ("UGA", "en", "3", "en"), ("UGA", "fr", "3", "fr"), ("", "en", "1", "alone"),
+    }  # fmt: skip
+    command.downgrade(config, "0019")
+    assert asyncio.run(_signature_rows(empty_database_url)) == {
+        ("en", "en"), ("fr", "fr"), ("en", "alone"),
+    }  # fmt: skip

@@ -211,8 +211,8 @@ async def _update(
     rec.import_digests = digests
     rec.updated_at = utcnow()
     await recommendations.write_search_document(session, rec)
-    await similarity_index.reindex(session, rec.id, rec.text)
     await session.flush()
+    await similarity_index.reindex(session, rec.id, rec.text)  # its States are written now
     updated = await recommendations.get_recommendation(session, rec.id)
     assert updated is not None
     changes = diff(before, recommendations.audit_view(updated))

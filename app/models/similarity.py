@@ -1,43 +1,33 @@
-"""The near-duplicate index (LSH band hashes) and the duplicate groups coordinators link."""
+"""The near-duplicate index (MinHash signatures) and the duplicate groups coordinators link."""
 
 import datetime as dt
 import uuid
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, SmallInteger, String
+from sqlalchemy import ForeignKey, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
 
 
-class SimilarityBand(Base):
-    """One LSH band hash of one language's text of a recommendation (app/similarity/minhash.py).
-
-    Candidates are the recommendations sharing a hash: an equality join on the hash index. The
-    hash has the language and the band number hashed in, so the hash alone is the join key."""
-
-    __tablename__ = "similarity_band"
-    __table_args__ = (Index("ix_similarity_band_hash", "hash"),)
-
-    recommendation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
-    )
-    language: Mapped[str] = mapped_column(String(8), primary_key=True)
-    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    hash: Mapped[int] = mapped_column(BigInteger)
-
-
 class SimilaritySignature(Base):
-    """The MinHash signature of one language's text of a recommendation: it estimates the
-    similarity of two texts without their shingles, so that only likely pairs are rescored."""
+    """The MinHash signature of one language's text of a recommendation, once per State it
+    concerns: it estimates the similarity of two texts without their shingles, so that only
+    likely pairs are rescored. Keyed by State first, so that a State's signatures in a language
+    (a recommendation's candidates, or a State's for /duplicates) are one range of the primary
+    key, not thousands of lookups (app/similarity/service.py)."""
 
     __tablename__ = "similarity_signature"
 
-    recommendation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
-    )
+    country_iso3: Mapped[str] = mapped_column(String(3), primary_key=True)
     language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     # PERMUTATIONS unsigned 32-bit integers, little-endian.
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+    # Every language the recommendation has a signature in (minhash.LANGUAGE_BITS): a reader
+    # keeps the row of the first language it shares with its own text, without a second query.
+    languages: Mapped[int] = mapped_column(SmallInteger)
 
 
 class DuplicateLink(Base):

@@ -55,6 +55,7 @@ from app.recommendations.schemas import (
 )
 from app.recommendations.search import search_document
 from app.similarity import index as similarity_index
+from app.suggestions import index as suggestion_index
 from app.webhooks.events import emit_recommendations
 
 LOAD_FOR_READ = (
@@ -165,6 +166,15 @@ async def get_recommendation(
         .execution_options(populate_existing=True)
     )
     return (await session.scalars(stmt)).one_or_none()
+
+
+def suggestion_contribution(rec: Recommendation) -> suggestion_index.Contribution | None:
+    """What the recommendation adds to the SDG suggestion index (its tags, under its texts)."""
+    keys = {link.target_code for link in rec.sdg_target_links}
+    keys |= {f"g{link.goal_number}" for link in rec.sdg_goal_links}
+    if rec.archived or not keys:
+        return None
+    return suggestion_index.Contribution(dict(rec.text), frozenset(keys))
 
 
 async def reread_for_update(session: AsyncSession, rec: Recommendation) -> Recommendation:
@@ -394,6 +404,7 @@ async def update_recommendation(
     session: AsyncSession, rec: Recommendation, data: RecommendationUpdate, actor: Principal | None
 ) -> Recommendation:
     before = audit_view(rec)
+    counted = suggestion_contribution(rec)
     reject_nulls(data.model_dump(exclude_unset=True), *NOT_NULLABLE)
     sent = data.model_fields_set
     tags = await _check_references(session, data)
@@ -460,12 +471,14 @@ async def update_recommendation(
     rec.updated_at = utcnow()  # also makes the row dirty, so the version always moves
     await write_search_document(session, rec)
     await flush_or_conflict(session, _UHRI_ID_TAKEN)
-    if data.text is not None:
+    if data.text is not None or data.countries is not None:
         # After the flush, whose version check makes a concurrent edit of the same ETag wait
-        # for this one and then fail with 412: it must not reach the index's rows before.
+        # for this one and then fail with 412: it must not reach the index's rows before. The
+        # index keeps a row per State, read from the links the flush wrote.
         await similarity_index.reindex(session, rec.id, rec.text)
     updated = await get_recommendation(session, rec.id)
     assert updated is not None
+    await suggestion_index.replace(session, rec.id, counted, suggestion_contribution(updated))
     action = "archive" if data.archived and not before["archived"] else "update"
     await record_event(
         session, actor, action, "recommendation", str(rec.id), diff(before, audit_view(updated))

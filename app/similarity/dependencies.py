@@ -1,11 +1,13 @@
+import uuid
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlalchemy import select
 
 from app.db import SessionDep
-from app.errors import UnprocessableEntity
+from app.errors import NotFound, UnprocessableEntity
 from app.models.country import Country
+from app.models.recommendation import Recommendation
 
 
 async def known_country(
@@ -37,3 +39,17 @@ def threshold(
 
 
 ThresholdDep = Annotated[float, Depends(threshold)]
+
+
+async def recommendation_columns(
+    session: SessionDep, recommendation_id: uuid.UUID
+) -> Recommendation:
+    """The recommendation's own columns (text, archived), or 404: all /similar needs, without
+    the tags, links and clusters that RecommendationDep loads for a full read."""
+    rec = await session.get(Recommendation, recommendation_id)
+    if rec is None:
+        raise NotFound(f"There is no recommendation {recommendation_id}.")
+    return rec
+
+
+RecommendationColumnsDep = Annotated[Recommendation, Depends(recommendation_columns)]

@@ -13,12 +13,14 @@ same hashes and the index in the database is shared by all of them.
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import numpy as np
 
 # Languages in the order a pair is compared in: the first one both texts have.
 LANGUAGE_ORDER = ("en", "fr", "es", "ru", "ar", "zh")
+# A recommendation's languages as a bitmask (bit n: LANGUAGE_ORDER[n]), kept on each of its rows.
+LANGUAGE_BITS = {language: 1 << n for n, language in enumerate(LANGUAGE_ORDER)}
 # Shingle width in characters: a Chinese character carries about what four Latin letters do.
 SHINGLE = {"zh": 3}
 DEFAULT_SHINGLE = 5
@@ -135,22 +137,3 @@ def shared_language(one: Iterable[str], two: Iterable[str]) -> str | None:
         if language in common:
             return language
     return min(common) if common else None
-
-
-def index_rows(
-    rec_id: object, texts: Mapping[str, str]
-) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """The similarity_band and similarity_signature rows of one recommendation's texts."""
-    bands: list[dict[str, object]] = []
-    signatures: list[dict[str, object]] = []
-    for language, text in texts.items():
-        hashes = shingles(text, language)
-        if len(hashes) == 0:
-            continue
-        sig = signature_bytes(hashes)
-        signatures.append({"recommendation_id": rec_id, "language": language, "signature": sig})
-        for band, value in enumerate(bands_of(sig, language)):
-            bands.append(
-                {"recommendation_id": rec_id, "language": language, "band": band, "hash": value}
-            )
-    return bands, signatures

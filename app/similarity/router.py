@@ -15,7 +15,7 @@ from app.progress_updates.dependencies import ProgressUpdateDep
 from app.progress_updates.schemas import ProgressUpdateRead
 from app.recommendations.dependencies import RecommendationDep
 from app.similarity import service
-from app.similarity.dependencies import CountryDep, ThresholdDep
+from app.similarity.dependencies import CountryDep, RecommendationColumnsDep, ThresholdDep
 from app.similarity.schemas import (
     Applied,
     ApplyRequest,
@@ -37,7 +37,7 @@ Limit = Annotated[int, Query(ge=1, le=100, description="How many at most")]
     responses=problem_responses(404),
 )
 async def similar_recommendations(
-    session: SessionDep, rec: RecommendationDep, min_score: ThresholdDep, limit: Limit = 20
+    session: SessionDep, rec: RecommendationColumnsDep, min_score: ThresholdDep, limit: Limit = 20
 ) -> list[Similar]:
     if rec.archived:
         return []

@@ -1,10 +1,12 @@
 """Near-duplicates: found by the LSH index and rescored exactly; linked by coordinators into
 groups; a validated progress update applied to the rest of its group in one step.
 
-Candidates come from an equality join on band hashes (similarity_band), limited to the
-recommendations that concern a State the recommendation concerns (a near-duplicate is the same
-request made again to the same State); each is rescored by the Jaccard similarity of the two
-texts' shingles in a language both have (minhash.shared_language).
+Candidates are the recommendations that concern a State the recommendation concerns (a
+near-duplicate is the same request made again to the same State): their MinHash signatures are
+read in one scan and compared at once, and the likely ones are rescored by the Jaccard
+similarity of the two texts' shingles in a language both have (minhash.shared_language). For a
+whole State, the signatures are bucketed by LSH band in memory instead of compared each with
+each.
 """
 
 import asyncio
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy import update as update_statement
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,22 +30,23 @@ from app.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.progress_update import ProgressUpdate, UpdateState
 from app.models.recommendation import Recommendation, RecommendationCountry
-from app.models.similarity import DuplicateLink, SimilarityBand, SimilaritySignature
+from app.models.similarity import DuplicateLink, SimilaritySignature
 from app.planning.references import require_existing
 from app.planning.status import refresh_status
 from app.progress_updates.schemas import ProgressUpdateRead
+from app.similarity import candidates
 from app.similarity.minhash import (
     bands_of,
     estimate,
     jaccard,
     shared_language,
     shingles,
-    signature_bytes,
+    signature,
 )
 from app.webhooks.events import emit
 
-# Candidates rescored for one recommendation: the ones sharing the most bands. Far more than
-# any recommendation has near-duplicates; bounds the work for texts repeated to every State.
+# Candidates rescored for one recommendation: the ones estimated most similar. Far more than
+# any recommendation has near-duplicates; bounds the work for texts repeated many times.
 MAX_CANDIDATES = 200
 
 
@@ -68,11 +71,12 @@ class _Shingles:
 
 
 async def _texts(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
+    session: AsyncSession, ids: Sequence[uuid.UUID], *, live_only: bool = False
 ) -> dict[uuid.UUID, dict[str, str]]:
-    rows = await session.execute(
-        select(Recommendation.id, Recommendation.text).where(Recommendation.id.in_(ids))
-    )
+    stmt = select(Recommendation.id, Recommendation.text).where(Recommendation.id.in_(ids))
+    if live_only:
+        stmt = stmt.where(Recommendation.archived.is_(False))
+    rows = await session.execute(stmt)
     return {rec_id: dict(text) for rec_id, text in rows.all()}
 
 
@@ -81,20 +85,18 @@ async def _texts(
 ESTIMATE_MARGIN = 0.2
 
 
-async def _signatures(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
+async def _signatures_in_state(
+    session: AsyncSession, iso3: str, members: set[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, bytes]]:
+    """The State's signatures (one range of the key), of these recommendations only."""
+    sig = SimilaritySignature
+    rows = await session.execute(
+        select(sig.recommendation_id, sig.language, sig.signature).where(sig.country_iso3 == iso3)
+    )
     found: dict[uuid.UUID, dict[str, bytes]] = defaultdict(dict)
-    for start in range(0, len(ids), 1000):
-        rows = await session.execute(
-            select(
-                SimilaritySignature.recommendation_id,
-                SimilaritySignature.language,
-                SimilaritySignature.signature,
-            ).where(SimilaritySignature.recommendation_id.in_(ids[start : start + 1000]))
-        )
-        for rec_id, language, sig in rows.all():
-            found[rec_id][language] = bytes(sig)
+    for rec_id, language, value in rows.all():
+        if rec_id in members:
+            found[rec_id][language] = bytes(value)
     return found
 
 
@@ -105,62 +107,51 @@ def _likely(one: Mapping[str, bytes], two: Mapping[str, bytes], threshold: float
     )
 
 
+async def _archived(session: AsyncSession, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(ids), 1000):
+        found.update((await session.scalars(
+            select(Recommendation.id).where(
+                Recommendation.id.in_(ids[start : start + 1000]), Recommendation.archived
+            )
+        )).all())  # fmt: skip
+    return found
+
+
 async def similar(
     session: AsyncSession, rec: Recommendation, *, threshold: float, limit: int
 ) -> list[tuple[uuid.UUID, float]]:
-    """The near-duplicates of `rec` that are not archived, best first: (id, score)."""
-    own: dict[str, bytes] = {}
-    hashes: list[int] = []
+    """The near-duplicates of `rec` that are not archived, best first: (id, score).
+
+    Every recommendation to the same States is a candidate (app/similarity/candidates.py):
+    their signatures are read in one scan and compared at once (a State has thousands of
+    recommendations, however many the database holds); the likely ones are rescored exactly
+    on their texts."""
+    own: dict[str, np.ndarray] = {}
     for language, body in rec.text.items():
         shingled = shingles(body, language)
         if len(shingled):
-            own[language] = signature_bytes(shingled)
-            hashes += bands_of(own[language], language)
-    if not hashes:
+            own[language] = signature(shingled).astype("<u4")
+    if not own:
         return []
-    # The band rows first, straight off the hash index; then which of those recommendations
-    # count (not archived, to a State of this one's), over a handful of ids. One joined query
-    # lets the planners start from the State's or the archive flag's side instead.
-    hits = func.count().label("hits")
-    banded = (
-        select(SimilarityBand.recommendation_id, hits)
-        .where(SimilarityBand.hash.in_(hashes), SimilarityBand.recommendation_id != rec.id)
-        .group_by(SimilarityBand.recommendation_id)
-        .order_by(hits.desc(), SimilarityBand.recommendation_id)
-        .limit(MAX_CANDIDATES * 5)
+    found = await candidates.read(session, rec.id, candidates.ordered_languages(own))
+    ranked = sorted(
+        candidates.likely(own, found, threshold - ESTIMATE_MARGIN),
+        key=lambda pair: (-pair[0], str(pair[1])),
     )
-    ranked = [rec_id for rec_id, _ in (await session.execute(banded)).all()]
-    if not ranked:
-        return []
-    keep = select(Recommendation.id).where(
-        Recommendation.id.in_(ranked), Recommendation.archived.is_(False)
-    )
-    countries = list((await session.scalars(
-        select(RecommendationCountry.country_iso3)
-        .where(RecommendationCountry.recommendation_id == rec.id)
-    )).all())  # fmt: skip
-    if countries:
-        keep = keep.where(
-            Recommendation.id.in_(
-                select(RecommendationCountry.recommendation_id).where(
-                    RecommendationCountry.recommendation_id.in_(ranked),
-                    RecommendationCountry.country_iso3.in_(countries),
-                )
-            )
-        )
-    kept = set((await session.scalars(keep)).all())
-    candidates = [c for c in ranked if c in kept][:MAX_CANDIDATES]
-    signatures = await _signatures(session, candidates)
-    likely = [c for c in candidates if _likely(own, signatures.get(c, {}), threshold)]
+    # Archived ones leave before the cap: the index keeps their rows, and many archived
+    # copies (earlier cycles) must not take every place from a live near-duplicate.
+    archived = await _archived(session, [rec_id for _, rec_id in ranked])
+    likely = [rec_id for _, rec_id in ranked if rec_id not in archived][:MAX_CANDIDATES]
     if not likely:
         return []
-    texts = await _texts(session, likely)
+    texts = await _texts(session, likely, live_only=True)
     texts[rec.id] = rec.text
     scorer = _Shingles(texts)
-    scored = [(other, round(scorer.score(rec.id, other), 4)) for other in likely]
-    found = [(other, score) for other, score in scored if score >= threshold]
-    found.sort(key=lambda pair: (-pair[1], str(pair[0])))
-    return found[:limit]
+    scored = [(other, round(scorer.score(rec.id, other), 4)) for other in likely if other in texts]
+    matched = [(other, score) for other, score in scored if score >= threshold]
+    matched.sort(key=lambda pair: (-pair[1], str(pair[0])))
+    return matched[:limit]
 
 
 @dataclass
@@ -177,12 +168,12 @@ async def duplicates_for_country(
     The State's signatures are read once and bucketed by band in memory (a State has
     thousands of recommendations, not millions); pairs sharing a bucket whose signatures
     estimate them similar are rescored exactly and joined transitively."""
-    members = list((await session.scalars(
+    members = set((await session.scalars(
         select(RecommendationCountry.recommendation_id)
         .join(Recommendation, Recommendation.id == RecommendationCountry.recommendation_id)
         .where(RecommendationCountry.country_iso3 == iso3, Recommendation.archived.is_(False))
     )).all())  # fmt: skip
-    signatures = await _signatures(session, members)
+    signatures = await _signatures_in_state(session, iso3, members)
     # The pure computation runs in a worker thread: the event loop keeps answering meanwhile.
     likely = await asyncio.to_thread(_likely_pairs, signatures, threshold)
     if not likely:

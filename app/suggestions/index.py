@@ -1,5 +1,6 @@
-"""The suggestion index in the database: rebuilt whole by `rectrack suggest rebuild`, added to
-by imports and accepted suggestions, read per request by every process."""
+"""The suggestion index in the database: rebuilt whole by `rectrack suggest rebuild`
+(app/suggestions/rebuild.py), added to by imports and accepted suggestions, read per request by
+every process."""
 
 import heapq
 import uuid
@@ -7,12 +8,10 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.i18n import LANGUAGES
 from app.models.recommendation import Recommendation, RecommendationSdgGoal, RecommendationSdgTarget
-from app.models.sdg import SdgTarget
 from app.models.suggestion import SdgSuggestExemplar, SdgSuggestPacked, SdgSuggestVector
 from app.suggestions import vectors
 from app.suggestions.vectors import Sparse
@@ -47,16 +46,20 @@ async def _tags(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, 
 
 
 async def tagged(
-    session: AsyncSession, ids: Iterable[uuid.UUID] | None = None
+    session: AsyncSession, ids: Iterable[uuid.UUID] | None = None, lang: str | None = None
 ) -> AsyncIterator[list[Tagged]]:
     """Batches of live tagged recommendations, newest first (all of them, or these), read by
-    keyset so that no cursor stays open while the tags are read."""
+    keyset so that no cursor stays open while the tags are read. With `lang`, only those with a
+    text in that language, and only that text (a rebuild's pass per language reads no more)."""
+    text = Recommendation.text[lang].as_string() if lang else Recommendation.text
     stmt = (
-        select(Recommendation.publication_date, Recommendation.id, Recommendation.text)
+        select(Recommendation.publication_date, Recommendation.id, text.label("text"))
         .where(~Recommendation.archived, Recommendation.sdg_goal_mask != 0)
         .order_by(Recommendation.publication_date.desc(), Recommendation.id.desc())
         .limit(BATCH)
     )
+    if lang:
+        stmt = stmt.where(text.is_not(None))
     if ids is not None:
         stmt = stmt.where(Recommendation.id.in_(list(ids)))
     after: tuple[object, uuid.UUID] | None = None
@@ -70,89 +73,15 @@ async def tagged(
         if not rows:
             return
         keys = await _tags(session, [row.id for row in rows])
-        yield [Tagged(row.id, row.text, keys[row.id]) for row in rows]
+        yield [Tagged(row.id, {lang: row.text} if lang else row.text, keys[row.id]) for row in rows]
         after = (rows[-1].publication_date, rows[-1].id)
 
 
-def _row(lang: str, kind: str, code: str, documents: int, vector: Sparse) -> SdgSuggestVector:
+def vector_row(lang: str, kind: str, code: str, documents: int, vector: Sparse) -> SdgSuggestVector:
     indices, weights = vectors.to_bytes(vector)
     return SdgSuggestVector(
         lang=lang, kind=kind, code=code, documents=documents, indices=indices, weights=weights
     )
-
-
-async def rebuild(session: AsyncSession) -> dict[str, int]:
-    """Build every language's model from the database: one pass over the tagged corpus for
-    every language's document frequencies, then one per language present for its centroid sums,
-    so that memory holds one language's sums only. Returns the recommendations used per
-    language."""
-    titles: dict[str, dict[str, str]] = dict(
-        (await session.execute(select(SdgTarget.code, SdgTarget.title))).all()
-    )
-    await session.execute(delete(SdgSuggestExemplar))
-    await session.execute(delete(SdgSuggestPacked))
-    await session.execute(delete(SdgSuggestVector))
-    frequencies = {lang: np.zeros(vectors.DIMENSION, np.int32) for lang in LANGUAGES}
-    used = dict.fromkeys(LANGUAGES, 0)
-    async for batch in tagged(session):
-        for lang, frequency in frequencies.items():
-            texts = [rec.text[lang] for rec in batch if rec.text.get(lang)]
-            if texts:
-                frequency += np.bincount(
-                    vectors.features_batch(texts)[1], minlength=vectors.DIMENSION
-                ).astype(np.int32)
-                used[lang] += len(texts)
-    for lang in LANGUAGES:
-        documents = used[lang]
-        idf = vectors.idf_from(frequencies.pop(lang).astype(np.int64), documents)
-        if not documents:
-            continue
-        sums: dict[str, np.ndarray] = {}
-        counts: dict[str, int] = {}
-        exemplars: dict[str, list[tuple[uuid.UUID, Sparse]]] = {}
-        async for batch in tagged(session):
-            having = [rec for rec in batch if rec.text.get(lang)]
-            weighed = vectors.weigh_batch([rec.text[lang] for rec in having], idf)
-            for rec, vector in zip(having, weighed, strict=True):
-                for key in rec.keys:
-                    if key not in sums:
-                        sums[key] = np.zeros(vectors.DIMENSION, np.float32)
-                    sums[key][vector.indices] += vector.values
-                    counts[key] = counts.get(key, 0) + 1
-                    if not key.startswith("g"):
-                        kept = exemplars.setdefault(key, [])
-                        if len(kept) < vectors.EXEMPLARS:  # newest first
-                            kept.append((rec.id, vectors.prune(vector.indices, vector.values, 400)))
-        rows = [_row(lang, "idf", "", documents, Sparse(np.zeros(0, np.int32), idf))]
-        for key, dense in sums.items():
-            nonzero = np.flatnonzero(dense).astype(np.int32)
-            rows.append(
-                _row(
-                    lang,
-                    "goal" if key.startswith("g") else "target",
-                    key,
-                    counts[key],
-                    vectors.prune(nonzero, dense[nonzero]),
-                )
-            )
-        del sums
-        for code, by_lang in titles.items():
-            if by_lang.get(lang):
-                rows.append(_row(lang, "text", code, 0, vectors.weigh(by_lang[lang], idf)))
-        session.add_all(rows)
-        for code, kept in exemplars.items():
-            for rec_id, vector in kept:
-                indices, weights = vectors.to_bytes(vector)
-                session.add(
-                    SdgSuggestExemplar(
-                        lang=lang, code=code, recommendation_id=rec_id, indices=indices,
-                        weights=weights,
-                    )
-                )  # fmt: skip
-        await session.flush()
-        await pack(session, lang)
-        session.expunge_all()
-    return {lang: count for lang, count in used.items() if count}
 
 
 async def idf_for(session: AsyncSession, lang: str) -> tuple[vectors.Floats, int] | None:
@@ -187,6 +116,7 @@ async def add(session: AsyncSession, ids: Iterable[uuid.UUID]) -> int:
     built = await languages_built(session)
     if not ids or not built:
         return 0
+    await _take_turn(session, built)
     idfs: dict[str, vectors.Floats] = {}
     for lang in built:
         found = await idf_for(session, lang)
@@ -214,7 +144,89 @@ async def add(session: AsyncSession, ids: Iterable[uuid.UUID]) -> int:
     return added
 
 
-async def _merge(session: AsyncSession, pending: dict[tuple[str, str, str], list[Sparse]]) -> None:
+async def _take_turn(session: AsyncSession, langs: Iterable[str]) -> None:
+    """Writers of these languages' centroids take turns from here to their commit, so that two
+    edits or imports never both read a centroid and each write back their own sum: a write on
+    the languages' IDF rows (a row lock on PostgreSQL; SQLite's one writer, whose transaction
+    begins with it)."""
+    await session.execute(
+        update(SdgSuggestVector)
+        .where(SdgSuggestVector.kind == "idf", SdgSuggestVector.lang.in_(sorted(langs)))
+        .values(documents=SdgSuggestVector.documents)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one recommendation adds to the centroids: its texts, under its keys (target codes
+    and "g<goal>"). A recommendation archived or without tags adds nothing (None)."""
+
+    texts: dict[str, str]
+    keys: frozenset[str]
+
+
+async def replace(
+    session: AsyncSession,
+    rec_id: uuid.UUID,
+    before: Contribution | None,
+    after: Contribution | None,
+) -> None:
+    """Move one recommendation's contribution after an edit (tags added or removed, text
+    changed, archived or restored): `before` out of its centroids and exemplars, `after` in,
+    so that the index follows without a rebuild. Only what differs moves."""
+    if before == after:
+        return
+    built = await languages_built(session)
+    if not built:
+        return
+    await _take_turn(session, built)
+    removed: dict[tuple[str, str, str], list[Sparse]] = {}
+    added: dict[tuple[str, str, str], list[Sparse]] = {}
+    new_exemplars: list[tuple[str, str, uuid.UUID, Sparse]] = []
+    gone: list[tuple[str, str]] = []
+    for lang in built:
+        old = before.texts.get(lang) if before else None
+        new = after.texts.get(lang) if after else None
+        old_keys = before.keys if before and old else frozenset()
+        new_keys = after.keys if after and new else frozenset()
+        if old == new:  # the same vector: only the keys that differ move
+            old_keys, new_keys = old_keys - new_keys, new_keys - old_keys
+        found = await idf_for(session, lang)
+        if found is None or not (old_keys or new_keys):
+            continue
+        for text, keys, pending in ((old, old_keys, removed), (new, new_keys, added)):
+            if not keys or not text:
+                continue
+            vector = vectors.weigh(text, found[0])
+            for key in keys:
+                kind = "goal" if key.startswith("g") else "target"
+                pending.setdefault((lang, kind, key), []).append(vector)
+                if kind == "target" and pending is added:
+                    new_exemplars.append((lang, key, rec_id, vector))
+                elif kind == "target":
+                    gone.append((lang, key))
+    for lang, code in gone:
+        await session.execute(
+            delete(SdgSuggestExemplar).where(
+                SdgSuggestExemplar.lang == lang,
+                SdgSuggestExemplar.code == code,
+                SdgSuggestExemplar.recommendation_id == rec_id,
+            )
+        )
+    await _merge(session, removed, sign=-1)
+    await _merge(session, added)
+    await _add_exemplars(session, new_exemplars)
+    for lang in {lang for lang, _, _ in [*removed, *added]}:
+        await pack(session, lang)
+
+
+async def _merge(
+    session: AsyncSession, pending: dict[tuple[str, str, str], list[Sparse]], sign: int = 1
+) -> None:
+    """Add (sign 1) or take out (sign -1) these vectors to their centroids' sums."""
+    if not pending:
+        return
     langs = {lang for lang, _, _ in pending}
     found = await session.scalars(
         select(SdgSuggestVector).where(
@@ -226,12 +238,17 @@ async def _merge(session: AsyncSession, pending: dict[tuple[str, str, str], list
         row = rows.get((lang, kind, code))
         parts = [vectors.from_bytes(row.indices, row.weights)] if row is not None else []
         documents = row.documents if row is not None else 0
+        if sign < 0:
+            new = [Sparse(vector.indices, -vector.values) for vector in new]
+            if row is None:
+                continue
         total = vectors.sum_pruned([*parts, *new])
         indices, weights = vectors.to_bytes(total)
         if row is None:
-            session.add(_row(lang, kind, code, len(new), total))
+            session.add(vector_row(lang, kind, code, len(new), total))
         else:
-            row.indices, row.weights, row.documents = indices, weights, documents + len(new)
+            row.indices, row.weights = indices, weights
+            row.documents = max(0, documents + sign * len(new))
     await session.flush()
 
 

@@ -137,9 +137,8 @@ async def accept(
     if code in current:
         return rec
     data = RecommendationUpdate(sdg_targets=[*current, code])
-    updated = await recommendations.update_recommendation(session, rec, data, actor)
-    await index.add(session, [rec.id])
-    return updated
+    # The update moves the recommendation into the target's centroid (index.replace).
+    return await recommendations.update_recommendation(session, rec, data, actor)
 
 
 async def reject(session: AsyncSession, rec: Recommendation, code: str, actor: Principal) -> None:

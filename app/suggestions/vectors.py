@@ -130,13 +130,16 @@ def prune(indices: Ints, values: Floats, keep: int = CENTROID_FEATURES) -> Spars
 
 
 def sum_pruned(parts: Sequence[Sparse]) -> Sparse:
-    """The sum of sparse vectors, pruned to the centroid size: one pass however many."""
+    """The sum of sparse vectors, pruned to the centroid size: one pass however many. A part
+    may be negative (a recommendation taken out of a centroid): what falls to zero or below
+    (rounding, or a feature pruned since it was added) is dropped."""
     ids = np.concatenate([p.indices for p in parts])
     vals = np.concatenate([p.values for p in parts])
     unique, inverse = np.unique(ids, return_inverse=True)
     summed = np.zeros(len(unique), np.float32)
     np.add.at(summed, inverse, vals)
-    return prune(unique.astype(np.int32), summed)
+    positive = summed > 1e-6
+    return prune(unique[positive].astype(np.int32), summed[positive])
 
 
 def densify(query: Sparse) -> Floats:

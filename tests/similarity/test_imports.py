@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import func, select
 
-from app.models.similarity import SimilarityBand, SimilaritySignature
+from app.models.similarity import SimilaritySignature
 from tests.imports import uhri_files as uhri
 from tests.imports.conftest import Upload
 from tests.recommendations.factories import create_recommendation
@@ -16,9 +16,8 @@ from tests.recommendations.factories import create_recommendation
 
 async def _indexed(app: FastAPI) -> dict[str, int]:
     async with app.state.sessionmaker() as session:
-        bands = await session.scalar(select(func.count()).select_from(SimilarityBand))
         signatures = await session.scalar(select(func.count()).select_from(SimilaritySignature))
-    return {"bands": int(bands or 0), "signatures": int(signatures or 0)}
+    return {"signatures": int(signatures or 0)}
 
 
 async def test_imported_records_are_found(

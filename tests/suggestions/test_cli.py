@@ -1,4 +1,4 @@
-"""`rectrack suggest rebuild` builds the index that GET …/suggestions reads."""
+"""`rectrack suggest rebuild` builds the indexes that GET …/suggestions and …/similar read."""
 
 import asyncio
 import secrets
@@ -33,7 +33,7 @@ async def test_rebuild_from_the_command_line(
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert "suggestion index rebuilt" in result.output
-    assert "en=9" in result.output  # the tagged ones only
+    assert "suggestion index rebuilt: en=9 in" in result.output  # the tagged ones only
+    assert "near-duplicate index rebuilt: 10 recommendations in" in result.output
     suggested = (await client.get(f"/recommendations/{rec['id']}/suggestions")).json()
     assert suggested["sdg_targets"][0]["code"] == "16.10"

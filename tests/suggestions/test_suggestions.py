@@ -1,5 +1,6 @@
 """SDG suggestions: what is suggested, accepting (a tag, as PATCH adds it) and rejecting."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -7,9 +8,11 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 
 from app.auth.principal import Principal
+from app.models.suggestion import SdgSuggestVector
 from app.models.user import Role
 from app.recommendations.service import get_recommendation
-from app.suggestions.index import rebuild
+from app.suggestions import index
+from app.suggestions.rebuild import rebuild
 from app.suggestions.service import accept
 from tests.accounts import make_user
 from tests.conftest import ClientFactory
@@ -55,7 +58,7 @@ async def _corpus(app: FastAPI, client: AsyncClient) -> dict[str, list[str]]:
 
 async def _rebuild(app: FastAPI) -> None:
     async with app.state.sessionmaker() as session, session.begin():
-        await rebuild(session)
+        await rebuild(session, workers=1)
 
 
 async def _suggested(client: AsyncClient, rec_id: str) -> list[dict[str, Any]]:
@@ -203,6 +206,82 @@ async def test_accept_feeds_the_index(app: FastAPI, client: AsyncClient) -> None
     top = (await _suggested(client, rec["id"]))[0]
     assert top["code"] == "6.1"
     assert first["id"] in {r["recommendation_id"] for r in top["because"]}
+
+
+async def _centroid(app: FastAPI, code: str) -> tuple[int, int]:
+    """(documents, features) of the English centroid of a target."""
+    async with app.state.sessionmaker() as session:
+        row = await session.get(SdgSuggestVector, ("en", "target", code))
+        assert row is not None
+        return row.documents, len(row.indices) // 4
+
+
+async def test_edits_move_a_recommendation_in_and_out_of_the_index(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    await _corpus(app, client)
+    text = {"en": "Provide clean water and sanitation to rural villages"}
+    tagged = await create_recommendation(client, text=text, sdg_targets=["6.1"])
+    # Created after the rebuild: not in the index until an edit or an import puts it there.
+    accepted = await create_recommendation(client, text=text)
+    response = await client.post(f"/recommendations/{accepted['id']}/suggestions/6.1/accept")
+    assert response.status_code == 200, response.text
+    assert (await _centroid(app, "6.1"))[0] == 1
+    probe = await create_recommendation(client, text=text)
+
+    async def reasons() -> set[str]:
+        items = {i["code"]: i for i in await _suggested(client, probe["id"])}
+        return {r.get("recommendation_id") for r in items.get("6.1", {"because": []})["because"]}
+
+    assert accepted["id"] in await reasons()
+    etag = f'"{response.json()["version"]}"'
+    # Taking the tag away takes it out of the centroid and out of the reasons.
+    untagged = await client.patch(
+        f"/recommendations/{accepted['id']}", json={"sdg_targets": []}, headers={"If-Match": etag}
+    )
+    assert untagged.status_code == 200, untagged.text
+    assert await _centroid(app, "6.1") == (0, 0)
+    assert accepted["id"] not in await reasons()
+    # A PATCH that adds a tag puts it in, as accept does; archiving takes it out; restoring back.
+    etag = untagged.headers["etag"]
+    for change, documents in (({"sdg_targets": ["6.1"]}, 1), ({"archived": True}, 0),
+                              ({"archived": False}, 1)):  # fmt: skip
+        done = await client.patch(
+            f"/recommendations/{accepted['id']}", json=change, headers={"If-Match": etag}
+        )
+        assert done.status_code == 200, done.text
+        etag = done.headers["etag"]
+        assert (await _centroid(app, "6.1"))[0] == documents, change
+    # A rebuild agrees on what the edits left.
+    await _rebuild(app)
+    assert (await _centroid(app, "6.1"))[0] == 2  # `accepted` and `tagged`
+    assert tagged["id"] in await reasons()
+
+
+async def test_concurrent_edits_of_one_centroid_both_count(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    """Two transactions adding to one centroid take turns: the second reads the first's sum
+    (before, it read the old one and its write replaced the first's)."""
+    await _corpus(app, client)
+    first = await create_recommendation(client, text={"en": "Clean water in villages"})
+    await client.post(f"/recommendations/{first['id']}/suggestions/6.1/accept")
+    text = {"en": "Provide clean water to schools"}
+    a, b = [uuid.UUID((await create_recommendation(client, text=text))["id"]) for _ in "ab"]
+    water = index.Contribution(text, frozenset({"6.1", "g6"}))
+    async with app.state.sessionmaker() as one:
+        await index.replace(one, a, None, water)
+        await one.flush()
+
+        async def second() -> None:
+            async with app.state.sessionmaker() as two, two.begin():
+                await index.replace(two, b, None, water)
+
+        waiting = asyncio.create_task(second())
+        await asyncio.sleep(0.5)  # the second runs as far as it can
+        await one.commit()
+        await waiting
+    assert (await _centroid(app, "6.1"))[0] == 3
 
 
 async def test_an_archived_recommendation_is_not_named_as_a_reason(
