@@ -393,6 +393,7 @@ async def create_recommendation(
     await similarity_index.index_new(session, [(rec.id, rec.text)])
     created = await get_recommendation(session, rec.id)
     assert created is not None
+    await suggestion_index.replace(session, rec.id, None, suggestion_contribution(created))
     await record_event(
         session, actor, "create", "recommendation", str(rec.id), diff({}, audit_view(created))
     )
@@ -492,9 +493,11 @@ async def archive_recommendation(
 ) -> None:
     if rec.archived:
         return
+    counted = suggestion_contribution(rec)
     rec.archived = True
     rec.updated_at = utcnow()
     await flush_or_conflict(session, _UHRI_ID_TAKEN)
+    await suggestion_index.replace(session, rec.id, counted, None)
     changes = {"archived": {"before": False, "after": True}}
     await record_event(session, actor, "archive", "recommendation", str(rec.id), changes)
     await emit_recommendations(session, "recommendation.archived", [rec.id])

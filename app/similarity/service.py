@@ -35,6 +35,7 @@ from app.planning.references import require_existing
 from app.planning.status import refresh_status
 from app.progress_updates.schemas import ProgressUpdateRead
 from app.similarity import candidates
+from app.similarity.index import NO_STATE
 from app.similarity.minhash import (
     bands_of,
     estimate,
@@ -331,6 +332,7 @@ async def link(
     group_id = current.get(rec_id) or next(iter(current.values()), None) or uuid.uuid4()
     # Every member of the groups involved joins the one group.
     after = dict.fromkeys([*before, *involved], group_id)
+    await _check_one_state(session, rec_id, list(after))
     await session.execute(
         delete(DuplicateLink).where(DuplicateLink.recommendation_id.in_(list(after)))
     )
@@ -342,6 +344,40 @@ async def link(
     await record_events(session, actor, _events(before, after))
 
 
+async def _states_of(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, frozenset[str]]:
+    """Each recommendation's States ({""}: none, as the near-duplicate index keys it)."""
+    found: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for start in range(0, len(ids), 1000):
+        rows = await session.execute(
+            select(RecommendationCountry.recommendation_id, RecommendationCountry.country_iso3)
+            .where(RecommendationCountry.recommendation_id.in_(ids[start : start + 1000]))
+        )  # fmt: skip
+        for rec_id, iso3 in rows.all():
+            found[rec_id].add(iso3)
+    return {rec_id: frozenset(found.get(rec_id) or {NO_STATE}) for rec_id in ids}
+
+
+async def _check_one_state(
+    session: AsyncSession, rec_id: uuid.UUID, members: Sequence[uuid.UUID]
+) -> None:
+    """A group, once merged, must concern one State all its members share: linking one pair
+    at a time (or groups that were linked before) must not chain two States together."""
+    states = await _states_of(session, members)
+    if frozenset.intersection(*states.values()):
+        return
+    own = states[rec_id]
+    apart = sorted(str(m) for m, theirs in states.items() if not theirs & own) or sorted(
+        str(m) for m in members if m != rec_id
+    )
+    raise UnprocessableEntity.for_field(
+        "body.recommendation_ids",
+        "the group would concern no State all its members share; apart: " + ", ".join(apart),
+        "other_state",
+    )
+
+
 async def _check_linkable(
     session: AsyncSession, rec_id: uuid.UUID, wanted: Sequence[uuid.UUID]
 ) -> None:
@@ -349,7 +385,8 @@ async def _check_linkable(
     and those that share no State with this one (a validated copy applied to them would count
     in another State's figures)."""
     archived = (await session.scalars(
-        select(Recommendation.id).where(Recommendation.id.in_(wanted), Recommendation.archived)
+        select(Recommendation.id)
+        .where(Recommendation.id.in_([rec_id, *wanted]), Recommendation.archived)
     )).all()  # fmt: skip
     if archived:
         raise UnprocessableEntity.for_field(
@@ -428,9 +465,14 @@ async def apply_to_group(
     _, others = await group_of(session, update.recommendation_id)
     if not others:
         return []
+    # Only to recommendations that share a State with the original, however the group came
+    # to span more (a member's States edited since it was linked).
+    states = await _states_of(session, [update.recommendation_id, *others])
+    source = states[update.recommendation_id]
+    same_state = [other for other in others if states[other] & source]
     live = set((await session.scalars(
         select(Recommendation.id)
-        .where(Recommendation.id.in_(others), Recommendation.archived.is_(False))
+        .where(Recommendation.id.in_(same_state), Recommendation.archived.is_(False))
     )).all())  # fmt: skip
     having = set((await session.scalars(
         select(ProgressUpdate.recommendation_id).where(

@@ -85,6 +85,39 @@ async def test_only_live_recommendations_to_a_shared_state_are_linked(
     assert (await client.post(url, json={"recommendation_ids": [also_kenya]})).status_code == 200
 
 
+async def test_a_group_cannot_chain_two_states_together(client: AsyncClient) -> None:
+    """Linking one pair at a time must not give a group no State all its members share."""
+    senegal = (await create_recommendation(client, countries=["SEN"]))["id"]
+    both = (await create_recommendation(client, countries=["SEN", "MLI"]))["id"]
+    mali = (await create_recommendation(client, countries=["MLI"]))["id"]
+    linked = await client.post(
+        f"/recommendations/{senegal}/duplicates", json={"recommendation_ids": [both]}
+    )
+    assert linked.status_code == 200, linked.text
+    chained = await client.post(
+        f"/recommendations/{mali}/duplicates", json={"recommendation_ids": [both]}
+    )
+    assert_problem(chained, 422, "body.recommendation_ids")
+    assert chained.json()["errors"][0]["code"] == "other_state"
+    assert await _linked(client, mali) == set()
+    assert await _linked(client, both) == {senegal}
+
+
+async def test_an_archived_recommendation_is_not_linked_from_its_own_path(
+    client: AsyncClient,
+) -> None:
+    live = (await create_recommendation(client))["id"]
+    archived = await create_recommendation(client)
+    gone = await client.delete(f"/recommendations/{archived['id']}", headers={"If-Match": '"1"'})
+    assert gone.status_code == 204, gone.text
+    answer = await client.post(
+        f"/recommendations/{archived['id']}/duplicates", json={"recommendation_ids": [live]}
+    )
+    assert_problem(answer, 422, "body.recommendation_ids")
+    assert answer.json()["errors"][0]["code"] == "archived"
+    assert await _linked(client, live) == set()
+
+
 async def test_who_may_link(client: AsyncClient, make_client: ClientFactory, app: FastAPI) -> None:
     a, b = [(await create_recommendation(client))["id"] for _ in range(2)]
     body = {"recommendation_ids": [b]}
@@ -150,6 +183,23 @@ async def test_apply_a_validated_update_to_the_group(
     ).json()
     copied = [r for r in trail["items"] if r["changes"].get("copied_from")]
     assert len(copied) == 2
+
+
+async def test_copies_go_only_to_the_originals_state(app: FastAPI, client: AsyncClient) -> None:
+    """A member whose States were edited after it was linked gets no copy of another State's
+    validated progress."""
+    a, b, c = [(await create_recommendation(client))["id"] for _ in range(3)]
+    await client.post(f"/recommendations/{a}/duplicates", json={"recommendation_ids": [b, c]})
+    etag = (await client.get(f"/recommendations/{c}")).headers["etag"]
+    moved = await client.patch(
+        f"/recommendations/{c}", json={"countries": ["UGA"]}, headers={"If-Match": etag}
+    )
+    assert moved.status_code == 200, moved.text
+    update = await validated(client, a, "implemented")
+    applied = await client.post(f"/progress-updates/{update['id']}/apply-to-duplicates", json={})
+    assert applied.status_code == 200, applied.text
+    assert [copy["recommendation_id"] for copy in applied.json()["created"]] == [b]
+    assert await status_of(client, c) == "not_started"
 
 
 async def test_apply_as_submitted_copies(app: FastAPI, client: AsyncClient) -> None:
